@@ -1,0 +1,1 @@
+"""cadence command line."""

@@ -1,0 +1,5 @@
+from cadence.daemon.model import Cadence
+
+
+def main() -> None:
+    print(Cadence.parse("weekly"))
