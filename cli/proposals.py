@@ -1,0 +1,122 @@
+"""``cadence proposals`` and ``cadence agenda``."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from cadence.cli.context import App, pass_app, print_json, table
+from cadence.daemon.model import Proposal
+
+
+def proposal_json(p: Proposal, zone: ZoneInfo) -> dict[str, Any]:
+    def iso(moment: Any) -> str | None:
+        return moment.astimezone(zone).isoformat() if moment else None
+
+    return {
+        "id": p.id,
+        "person": p.person,
+        "reason": p.reason.value,
+        "status": p.status.value,
+        "period_start": iso(p.period.start),
+        "period_end": iso(p.period.end),
+        "cancelled_start": iso(p.cancelled_start),
+        "slots": [
+            {"start": iso(s.start), "end": iso(s.end), "shorter": s.shorter} for s in p.slots
+        ],
+        "accepted_slot": p.accepted_slot,
+        "created_at": iso(p.created_at),
+    }
+
+
+@click.group()
+def proposals() -> None:
+    """See, accept or dismiss the new times cadence proposed."""
+
+
+@proposals.command("list")
+@click.option("--all", "include_closed", is_flag=True, help="Include closed proposals.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@pass_app
+def list_(app: App, include_closed: bool, as_json: bool) -> None:
+    """List open proposals (all of them with --all)."""
+    engine = app.engine()
+    zone = engine.config.owner.zone
+    found = engine.proposals(include_closed=include_closed)
+    if as_json:
+        print_json([proposal_json(p, zone) for p in found])
+        return
+    if not found:
+        click.echo("No open proposals." if not include_closed else "No proposals yet.")
+        return
+    for p in found:
+        was = (
+            f", was {p.cancelled_start.astimezone(zone):%a %d %b %H:%M}"
+            if p.cancelled_start
+            else ""
+        )
+        click.echo(
+            f"#{p.id}  {p.person}  {p.reason}{was}  [{p.status}]  "
+            f"period {p.period.start.astimezone(zone):%d %b}–"
+            f"{p.period.end.astimezone(zone):%d %b}"
+        )
+        for n, s in enumerate(p.slots, 1):
+            mark = "*" if p.accepted_slot == n else " "
+            short = "  (shorter)" if s.shorter else ""
+            click.echo(
+                f"   {mark}{n}. {s.start.astimezone(zone):%a %d %b %H:%M}–"
+                f"{s.end.astimezone(zone):%H:%M}{short}"
+            )
+    click.echo(
+        "\nAccept with `cadence proposals accept ID --slot N`, or `cadence proposals dismiss ID`."
+    )
+
+
+@proposals.command("accept")
+@click.argument("proposal_id", metavar="ID", type=int)
+@click.option("--slot", "number", type=click.IntRange(1, 3), default=1, show_default=True)
+@pass_app
+def accept(app: App, proposal_id: int, number: int) -> None:
+    """Book slot N of proposal ID: re-check it is free, then invite the person."""
+    engine = app.engine()
+    slot = engine.accept(proposal_id, number)
+    zone = engine.config.owner.zone
+    person = engine.proposal(proposal_id).person
+    click.echo(
+        f"Accepted: {slot.start.astimezone(zone):%a %d %b %H:%M}–{slot.end.astimezone(zone):%H:%M}."
+        f" Invitation sent to {person} (copy to you)."
+    )
+
+
+@proposals.command("dismiss")
+@click.argument("proposal_id", metavar="ID", type=int)
+@pass_app
+def dismiss(app: App, proposal_id: int) -> None:
+    """Drop proposal ID: cadence will not propose for that gap again."""
+    found = app.engine().dismiss(proposal_id)
+    click.echo(f"Dismissed proposal #{found.id} for {found.person}.")
+
+
+@click.group()
+def agenda() -> None:
+    """The living agenda document of each person."""
+
+
+@agenda.command("url")
+@click.argument("email")
+@pass_app
+def url(app: App, email: str) -> None:
+    """Print the link to EMAIL's agenda (creating the document if needed)."""
+    click.echo(app.engine().agenda_url(email))
+
+
+@agenda.command("show")
+@click.argument("email")
+@pass_app
+def show(app: App, email: str) -> None:
+    """Print EMAIL's agenda."""
+    click.echo(app.engine().agenda_text(email), nl=False)
+
+
+__all__ = ["agenda", "proposals", "table"]

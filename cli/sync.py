@@ -1,0 +1,133 @@
+"""``cadence init``, ``cadence sync`` and ``cadence status``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+from cadence.cli.context import App, pass_app, print_json
+from cadence.daemon.config_schema import render_example
+from cadence.daemon.cycle import CycleReport
+
+
+@click.command()
+@click.option(
+    "--backend",
+    type=click.Choice(["ics", "google"]),
+    default="ics",
+    show_default=True,
+    help="Where your calendar lives.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing config.")
+@pass_app
+def init(app: App, backend: str, force: bool) -> None:
+    """Write a starter config (every key documented) to the config path."""
+    path = app.path
+    if path.exists() and not force:
+        raise click.UsageError(f"{path} exists; edit it, or pass --force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_example(backend), encoding="utf-8")
+    click.echo(f"Wrote {path}. Fill in [owner] and the calendar address, then run `cadence sync`.")
+
+
+def _print_report(report: CycleReport, dry_run: bool, zone: Any) -> None:
+    if report.actions:
+        click.echo("Plan:" if dry_run else "Done:")
+        for action in report.actions:
+            click.echo(f"  {action.describe()}")
+    elif not report.reconciled:
+        click.echo("Calendar unchanged since the last cycle; nothing to reconsider.")
+    summary = (
+        f"{report.gaps} gap(s), {report.proposals_created} proposal(s) created, "
+        f"{report.emails_sent} email(s) sent, {report.agenda_sections} agenda section(s) added"
+    )
+    click.echo(("Dry run, nothing changed: " if dry_run else "") + summary + ".")
+    for error in report.errors:
+        click.echo(f"error: {error['source']}: {error['message']}", err=True)
+
+
+@click.command()
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing, send nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@pass_app
+def sync(app: App, dry_run: bool, as_json: bool) -> int:
+    """Run one full cycle: read the calendar, find gaps, propose times, send email.
+
+    Exits 1 when a source or the mail transport failed (the others are still
+    processed); the errors are listed.
+    """
+    engine = app.engine()
+    report = engine.sync(dry_run=dry_run)
+    if as_json:
+        print_json(report.as_json())
+    else:
+        _print_report(report, dry_run, engine.config.owner.zone)
+    return 0 if report.ok else 1
+
+
+def _when(moment: datetime | None, zone: Any) -> str:
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}" if moment else "never"
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
+@pass_app
+def status(app: App, as_json: bool) -> None:
+    """Show the last cycle, each source's health, the outbox and open proposals."""
+    engine = app.engine()
+    zone = engine.config.owner.zone
+    info = engine.status()
+    last = info["last_cycle"]
+    next_run = last["finished_at"] + engine.config.interval if last else None
+    sources = [
+        {
+            "name": s.name,
+            "location": s.location,
+            "healthy": s.healthy,
+            "last_success": s.last_success_at.isoformat() if s.last_success_at else None,
+            "last_error": s.last_error,
+            "failures": s.failures,
+        }
+        for s in info["sources"]
+    ]
+    if as_json:
+        print_json(
+            {
+                "last_cycle": None
+                if last is None
+                else {
+                    "started": last["started_at"].isoformat(),
+                    "finished": last["finished_at"].isoformat(),
+                    "duration_seconds": (last["finished_at"] - last["started_at"]).total_seconds(),
+                    "result": last["result"],
+                    "errors": last["summary"].get("errors", []),
+                },
+                "next_run": next_run.isoformat() if next_run else None,
+                "sources": sources,
+                "outbox": {
+                    "pending": info["outbox_pending"],
+                    "failed": info["outbox_failed"],
+                    "unconfirmed": info["outbox_unconfirmed"],
+                },
+                "open_proposals": info["open_proposals"],
+                "people": info["people"],
+            }
+        )
+        return
+    if last:
+        click.echo(
+            f"Last cycle:  {_when(last['started_at'], zone)} ({last['result']}); "
+            f"next due {_when(next_run, zone)}"
+        )
+    else:
+        click.echo("Last cycle:  never (run `cadence sync`)")
+    click.echo(f"People:      {info['people']}")
+    click.echo(f"Proposals:   {info['open_proposals']} open")
+    click.echo(
+        f"Outbox:      {info['outbox_pending']} waiting, {info['outbox_failed']} failed, "
+        f"{info['outbox_unconfirmed']} unconfirmed"
+    )
+    for s in sources:
+        state = "ok" if s["healthy"] else f"FAILING ({s['failures']}x): {s['last_error']}"
+        click.echo(f"Source {s['name']}: {s['location']}: {state}")

@@ -1,0 +1,253 @@
+"""Load and validate the TOML configuration into typed values.
+
+Given a file, :func:`load_config` returns a :class:`Config` or raises one
+:class:`ConfigError` listing every problem with its key path, so a user fixes
+them all in one go. Relative paths are resolved against the config file's
+directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+
+from cadence.daemon.config_schema import REQUIRED, SCHEMA
+from cadence.daemon.errors import ConfigError, Problem
+from cadence.daemon.model import Owner, WorkingHours
+
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    hours: WorkingHours
+    buffer: timedelta
+    max_per_day: int
+    min_notice: timedelta
+    lookahead: timedelta
+
+
+@dataclass(frozen=True)
+class IcsConfig:
+    url: str
+    timeout: timedelta
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class GoogleConfig:
+    calendar_id: str
+    client_secrets: Path | None
+    token: Path | None
+    service_account: Path | None
+    subject: str | None
+
+
+@dataclass(frozen=True)
+class AgendaConfig:
+    backend: str
+    directory: Path
+    base_url: str | None
+    prepare_ahead: timedelta
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: str
+    username: str | None
+    password_file: Path | None
+    timeout: timedelta
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    to: tuple[str, ...]
+    sender: str
+    transport: str
+    smtp: SmtpConfig
+    maildir: Path | None
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    enabled: bool
+    day: int
+    time: time
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    owner: Owner
+    schedule: ScheduleConfig
+    state_path: Path
+    calendar_backend: str
+    ics: IcsConfig | None
+    google: GoogleConfig
+    agenda: AgendaConfig
+    email: EmailConfig
+    interval: timedelta
+    digest: DigestConfig
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+
+def default_config_path(env: dict[str, str] | None = None) -> Path:
+    """Return $CADENCE_CONFIG, else $XDG_CONFIG_HOME/cadence/config.toml."""
+    env = dict(os.environ) if env is None else env
+    if env.get("CADENCE_CONFIG"):
+        return Path(env["CADENCE_CONFIG"])
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "cadence" / "config.toml"
+
+
+def _xdg(env: dict[str, str], var: str, fallback: str, *parts: str) -> Path:
+    base = env.get(var) or str(Path.home() / fallback)
+    return Path(base).joinpath(*parts)
+
+
+def _validate(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """Given the parsed TOML, return every option's value by dotted key, and the problems."""
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    known_sections = {s.path for s in SCHEMA}
+
+    def walk(table: dict[str, Any], prefix: str) -> None:
+        sec = next((s for s in SCHEMA if s.path == prefix), None)
+        keys = {o.key for o in sec.options} if sec else set()
+        for key, value in table.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, dict) and path in known_sections:
+                walk(value, path)
+            elif key not in keys:
+                kind = "section" if isinstance(value, dict) else "key"
+                problems.append(Problem(path, f"unknown {kind} (check the spelling)"))
+
+    walk(data, "")
+    for sec in SCHEMA:
+        table: Any = data
+        for part in sec.path.split("."):
+            table = table.get(part, {}) if isinstance(table, dict) else {}
+        for opt in sec.options:
+            path = f"{sec.path}.{opt.key}"
+            if isinstance(table, dict) and opt.key in table:
+                try:
+                    values[path] = opt.parse(table[opt.key])
+                except ValueError as exc:
+                    problems.append(Problem(path, str(exc)))
+            elif opt.default is REQUIRED:
+                problems.append(Problem(path, "missing; this key is required"))
+            else:
+                values[path] = opt.default
+    return values, problems
+
+
+def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
+    """Given a config file path, return the validated Config; raise ConfigError."""
+    env = dict(os.environ) if env is None else env
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            [Problem(str(path), "no such file; run `cadence init` to write a starter config")]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(str(path), f"cannot read: {exc}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([Problem(str(path), f"not valid TOML: {exc}")]) from None
+    return build_config(data, path, env)
+
+
+def build_config(data: dict[str, Any], path: Path, env: dict[str, str]) -> Config:
+    """Given parsed TOML, return the Config; raise ConfigError listing every problem."""
+    v, problems = _validate(data)
+    base = path.parent
+
+    def resolve(value: str | None) -> Path | None:
+        if value is None:
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else base / p
+
+    start, end = v.get("schedule.day_start"), v.get("schedule.day_end")
+    if start is not None and end is not None and start >= end:
+        problems.append(Problem("schedule.day_end", "must be later than schedule.day_start"))
+    backend = v.get("calendar.backend")
+    if backend == "ics" and not v.get("calendar.ics.url"):
+        problems.append(Problem("calendar.ics.url", "missing; the ics backend needs a feed"))
+    if backend == "google" and not (
+        v.get("calendar.google.token") or v.get("calendar.google.service_account")
+    ):
+        problems.append(
+            Problem("calendar.google.token", "missing; set token (or service_account + subject)")
+        )
+    transport = v.get("email.transport")
+    if transport == "maildir" and not v.get("email.maildir.path"):
+        problems.append(Problem("email.maildir.path", "missing; the maildir transport needs it"))
+    if problems:
+        raise ConfigError(problems, source=str(path))
+
+    owner = Owner(v["owner.name"], v["owner.email"], v["owner.timezone"])
+    state = resolve(v["state.path"]) or _xdg(
+        env, "XDG_STATE_HOME", ".local/state", "cadence", "cadence.db"
+    )
+    agenda_dir = resolve(v["agenda.directory"]) or _xdg(
+        env, "XDG_DATA_HOME", ".local/share", "cadence", "agendas"
+    )
+    security = v["email.smtp.security"]
+    ics = None
+    if v["calendar.ics.url"]:
+        url = v["calendar.ics.url"]
+        if "://" not in url:  # a file path: make it independent of the working directory
+            url = str(resolve(url))
+        ics = IcsConfig(url, v["calendar.ics.timeout"], v["calendar.ics.max_size"] * 1_000_000)
+    return Config(
+        path=path,
+        owner=owner,
+        schedule=ScheduleConfig(
+            hours=WorkingHours(
+                v["schedule.workdays"], v["schedule.day_start"], v["schedule.day_end"]
+            ),
+            buffer=v["schedule.buffer"],
+            max_per_day=v["schedule.max_per_day"],
+            min_notice=v["schedule.min_notice"],
+            lookahead=v["schedule.lookahead"],
+        ),
+        state_path=state,
+        calendar_backend=backend,
+        ics=ics,
+        google=GoogleConfig(
+            v["calendar.google.calendar_id"],
+            resolve(v["calendar.google.client_secrets"]),
+            resolve(v["calendar.google.token"]),
+            resolve(v["calendar.google.service_account"]),
+            v["calendar.google.subject"],
+        ),
+        agenda=AgendaConfig(
+            v["agenda.backend"], agenda_dir, v["agenda.base_url"], v["agenda.prepare_ahead"]
+        ),
+        email=EmailConfig(
+            to=v["email.to"] or (owner.email,),
+            sender=v["email.from"] or owner.email,
+            transport=transport,
+            smtp=SmtpConfig(
+                host=v["email.smtp.host"],
+                port=v["email.smtp.port"] or DEFAULT_PORTS[security],
+                security=security,
+                username=v["email.smtp.username"],
+                password_file=resolve(v["email.smtp.password_file"]),
+                timeout=v["email.smtp.timeout"],
+            ),
+            maildir=resolve(v["email.maildir.path"]),
+        ),
+        interval=v["daemon.interval"],
+        digest=DigestConfig(v["digest.enabled"], v["digest.day"], v["digest.time"]),
+    )

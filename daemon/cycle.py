@@ -1,0 +1,302 @@
+"""One cycle: read the sources, plan what to do, then do it.
+
+Reading records what each source said (or that it failed; the old state is
+kept then, so a broken feed never invents a gap). Planning looks only at the
+store and the pure core and yields a list of :class:`Action`; executing runs
+them, each idempotent. ``--dry-run`` plans against a throw-away copy of the
+store and executes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from cadence.daemon.agendas import AgendaBackend
+from cadence.daemon.busy import busy_intervals, worth_keeping
+from cadence.daemon.calendars import Calendar
+from cadence.daemon.config import Config
+from cadence.daemon.errors import AgendaError, CadenceError, SourceError
+from cadence.daemon.mail import Transport
+from cadence.daemon.model import (
+    Gap,
+    Interval,
+    Occurrence,
+    Person,
+    Proposal,
+    ProposalStatus,
+    Slot,
+)
+from cadence.daemon.outbox import deliver_due, settle_interrupted
+from cadence.daemon.proposing import ProposalMailer
+from cadence.daemon.reconcile import find_gaps, is_live, one_on_ones
+from cadence.daemon.slots import SlotRules, find_slots
+from cadence.daemon.store import Store
+
+log = logging.getLogger(__name__)
+
+HISTORY = timedelta(days=182)
+# Periods overlapping the lookahead can end well after it (a quarter).
+PERIOD_SLACK = timedelta(days=93)
+OWNER_SOURCE = "calendar"
+
+
+def busy_source(person: Person) -> str:
+    return f"busy:{person.email}"
+
+
+@dataclass
+class Services:
+    """The adapters a cycle works through, built once from the config."""
+
+    config: Config
+    store: Store
+    calendar: Calendar
+    busy_feed: Callable[[Person], Calendar]
+    agendas: AgendaBackend
+    transport: Transport
+    mailer: ProposalMailer
+
+
+@dataclass(frozen=True)
+class Action:
+    """One step of a plan; ``describe`` is what ``sync --dry-run`` prints."""
+
+    kind: str  # propose | supersede | expire | prepare-agenda
+    person: str
+    detail: str
+    gap: Gap | None = None
+    proposal: Proposal | None = None
+    slots: tuple[Slot, ...] = ()
+    meeting_start: datetime | None = None
+
+    def describe(self) -> str:
+        return f"{self.kind:<15} {self.person:<28} {self.detail}"
+
+
+@dataclass
+class CycleReport:
+    started: datetime
+    gaps: int = 0
+    proposals_created: int = 0
+    emails_sent: int = 0
+    agenda_sections: int = 0
+    reconciled: bool = False
+    errors: list[dict[str, str]] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "gaps": self.gaps,
+            "proposals_created": self.proposals_created,
+            "emails_sent": self.emails_sent,
+            "agenda_sections": self.agenda_sections,
+            "errors": self.errors,
+            "plan": [
+                {"action": a.kind, "person": a.person, "detail": a.detail} for a in self.actions
+            ],
+        }
+
+
+def window_for(config: Config, now: datetime) -> Interval:
+    return Interval(now - HISTORY, now + config.schedule.lookahead + PERIOD_SLACK)
+
+
+def read_sources(
+    svc: Services, people: Sequence[Person], now: datetime, report: CycleReport
+) -> bool:
+    """Read the owner's calendar and every busy feed; record what they said.
+
+    Return whether any source changed. A failing source is recorded and
+    reported; the others are still read.
+    """
+    store, owner = svc.store, svc.config.owner
+    window = window_for(svc.config, now)
+    sources: list[tuple[str, Calendar, str | None]] = [(OWNER_SOURCE, svc.calendar, owner.email)]
+    sources += [(busy_source(p), svc.busy_feed(p), p.email) for p in people if p.busy_feed]
+    changed = False
+    for name, calendar, holder in sources:
+        known = store.observations.source(name)
+        try:
+            result = calendar.read(window, known.state if known else {})
+        except SourceError as exc:
+            log.warning("source %s failed: %s", name, exc)
+            report.errors.append({"source": exc.source, "message": exc.reason})
+            store.observations.record_failure(name, calendar.name, exc.reason, now)
+            continue
+        if not result.changed:
+            log.debug("source %s unchanged", name)
+            store.observations.record_unchanged(name, calendar.name, result.state, now)
+            continue
+        changed = True
+        keep = [o for o in result.occurrences if worth_keeping(o, owner, people)]
+        if name != OWNER_SOURCE:
+            keep = []  # a person's busy feed tells when they are busy, nothing more
+        vanished = store.observations.record_read(
+            name,
+            calendar.name,
+            result.state,
+            window,
+            keep,
+            busy_intervals(result.occurrences, holder),
+            now,
+        )
+        log.info(
+            "source %s read: %d occurrences, %d kept, %d vanished",
+            name,
+            len(result.occurrences),
+            len(keep),
+            vanished,
+        )
+    return changed
+
+
+def _fingerprint(svc: Services, people: Sequence[Person], now: datetime) -> str:
+    """Everything planning depends on besides the clock's date: if it is the same
+    as last time and the owner's date has not changed, planning would repeat itself."""
+    sources = {s.name: dict(s.state) for s in svc.store.observations.sources()}
+    local_day = now.astimezone(svc.config.owner.zone).date().isoformat()
+    blob = json.dumps([local_day, sources, [repr(p) for p in people]], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def plan(svc: Services, people: Sequence[Person], now: datetime) -> tuple[list[Gap], list[Action]]:
+    """Given the stored observations and proposals, return the current gaps and the
+    actions a cycle should take."""
+    config, store, owner = svc.config, svc.store, svc.config.owner
+    horizon = now + config.schedule.lookahead
+    occurrences = store.observations.occurrences(now - HISTORY, [OWNER_SOURCE])
+    actions: list[Action] = []
+    current: dict[str, Gap] = {}
+    for person in people:
+        for gap in find_gaps(person, owner, occurrences, now, horizon):
+            current[gap.key] = gap
+        ahead = now + config.agenda.prepare_ahead
+        for meeting in one_on_ones(person, owner, occurrences):
+            if is_live(meeting, owner, person) and now <= meeting.start <= ahead:
+                actions.append(
+                    Action(
+                        "prepare-agenda",
+                        person.email,
+                        f"section for {meeting.start.astimezone(owner.zone):%a %d %b %H:%M}",
+                        meeting_start=meeting.start,
+                    )
+                )
+    for proposal in store.proposals.list():
+        if proposal.period.end <= now:
+            actions.append(Action("expire", proposal.person, f"#{proposal.id}", proposal=proposal))
+        elif proposal.gap_key not in current:
+            actions.append(
+                Action(
+                    "supersede", proposal.person, f"#{proposal.id}: gap filled", proposal=proposal
+                )
+            )
+    by_email = {p.email: p for p in people}
+    for key, gap in current.items():
+        if store.proposals.by_gap(key) is not None:
+            continue
+        person = by_email[gap.person]
+        slots = tuple(_slots_for(svc, person, gap, occurrences, people, now))
+        detail = f"{gap.reason} {gap.period.start.astimezone(owner.zone):%Y-%m-%d}: " + (
+            ", ".join(f"{s.start.astimezone(owner.zone):%a %d %b %H:%M}" for s in slots)
+            or "no free slot"
+        )
+        actions.append(Action("propose", person.email, detail, gap=gap, slots=slots))
+    return list(current.values()), actions
+
+
+def _slots_for(
+    svc: Services,
+    person: Person,
+    gap: Gap,
+    occurrences: Sequence[Occurrence],
+    people: Sequence[Person],
+    now: datetime,
+) -> list[Slot]:
+    config = svc.config
+    rules = SlotRules(
+        hours=config.schedule.hours,
+        zone=config.owner.zone,
+        buffer=config.schedule.buffer,
+        max_per_day=config.schedule.max_per_day,
+        min_notice=config.schedule.min_notice,
+    )
+    period = gap.period
+    busy = svc.store.observations.busy(OWNER_SOURCE, period)
+    person_busy = (
+        svc.store.observations.busy(busy_source(person), period) if person.busy_feed else []
+    )
+    booked = [
+        o.interval
+        for p in people
+        for o in one_on_ones(p, config.owner, occurrences)
+        if is_live(o, config.owner, p) and period.overlaps(o.interval)
+    ]
+    return list(
+        find_slots(
+            period, person, rules, now=now, busy=busy, person_busy=person_busy, booked=booked
+        )
+    )
+
+
+def execute(svc: Services, actions: Sequence[Action], now: datetime, report: CycleReport) -> None:
+    """Carry out the plan; each action is idempotent, so a crash midway is harmless."""
+    people = {p.email: p for p in svc.store.people.all()}
+    owner = svc.config.owner
+    for action in actions:
+        person = people.get(action.person)
+        try:
+            if action.kind == "expire" and action.proposal:
+                svc.store.proposals.set_status(action.proposal.id, ProposalStatus.EXPIRED, now)
+            elif action.kind == "supersede" and action.proposal:
+                svc.store.proposals.set_status(action.proposal.id, ProposalStatus.SUPERSEDED, now)
+            elif action.kind == "prepare-agenda" and person and action.meeting_start:
+                if svc.agendas.prepare(person, owner, action.meeting_start):
+                    report.agenda_sections += 1
+            elif action.kind == "propose" and person and action.gap:
+                if not action.slots:
+                    log.warning("no free time for %s in %s", person.email, action.detail)
+                    continue
+                if svc.mailer.create(person, action.gap, action.slots, now):
+                    report.proposals_created += 1
+        except AgendaError as exc:
+            log.warning("agenda for %s: %s", action.person, exc)
+            report.errors.append({"source": "agenda", "message": str(exc)})
+
+
+def run_cycle(
+    svc: Services, now: datetime, *, dry_run: bool = False, force: bool = False
+) -> CycleReport:
+    """Run one full cycle; return what it found and did (errors included, not raised)."""
+    report = CycleReport(started=now)
+    store = svc.store
+    people = store.people.all()
+    if not dry_run:
+        settle_interrupted(store.proposals, svc.transport, now)
+    changed = read_sources(svc, people, now, report)
+    fingerprint = _fingerprint(svc, people, now)
+    if changed or force or dry_run or store.get_meta("planned") != fingerprint:
+        gaps, actions = plan(svc, people, now)
+        report.actions = actions
+        report.gaps = len(gaps)
+        report.reconciled = True
+        if not dry_run:
+            execute(svc, actions, now, report)
+            store.set_meta("planned", fingerprint)
+    if not dry_run:
+        try:
+            delivery = deliver_due(store.proposals, svc.transport, now)
+        except CadenceError as exc:
+            report.errors.append({"source": svc.transport.name, "message": str(exc)})
+        else:
+            report.emails_sent = delivery.sent
+            report.errors += [{"source": svc.transport.name, "message": e} for e in delivery.errors]
+    return report

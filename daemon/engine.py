@@ -1,0 +1,336 @@
+"""The engine's front door: everything the CLI (and the service) can ask for.
+
+Given a Config and a clock, :class:`Engine` builds the adapters once and offers
+the operations behind each command. It returns values and raises
+CadenceError subclasses; it never prints.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from cadence.daemon.agendas import AgendaBackend
+from cadence.daemon.agendas.markdown import MarkdownAgendas
+from cadence.daemon.agendas.none import NoAgendas
+from cadence.daemon.calendars import Calendar
+from cadence.daemon.calendars.ics import IcsCalendar
+from cadence.daemon.config import Config
+from cadence.daemon.credentials import credential
+from cadence.daemon.cycle import (
+    OWNER_SOURCE,
+    CycleReport,
+    Services,
+    busy_source,
+    read_sources,
+    run_cycle,
+)
+from cadence.daemon.errors import (
+    CadenceError,
+    ConfigError,
+    NotFoundError,
+    Problem,
+    SlotUnavailableError,
+    UsageError,
+)
+from cadence.daemon.mail import Transport
+from cadence.daemon.mail.maildir import MaildirTransport
+from cadence.daemon.mail.smtp import SmtpTransport
+from cadence.daemon.model import Interval, Person, Proposal, ProposalStatus, Slot
+from cadence.daemon.outbox import deliver_due
+from cadence.daemon.proposing import ProposalMailer
+from cadence.daemon.reconcile import is_live, one_on_ones
+from cadence.daemon.slots import SlotRules, slot_is_free
+from cadence.daemon.store import Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock(env: dict[str, str] | None = None) -> Clock:
+    """Return the real clock, or a fixed one when $CADENCE_NOW holds an ISO instant
+    (for demos and tests that need a given moment)."""
+    env = dict(os.environ) if env is None else env
+    fixed = env.get("CADENCE_NOW")
+    if fixed:
+        try:
+            moment = datetime.fromisoformat(fixed)
+        except ValueError:
+            raise ConfigError(
+                [Problem("CADENCE_NOW", f"{fixed!r} is not an ISO 8601 date and time")]
+            ) from None
+        if moment.tzinfo is None:
+            raise ConfigError(
+                [Problem("CADENCE_NOW", "needs a UTC offset, e.g. 2026-11-23T09:00:00+01:00")]
+            )
+        return lambda: moment
+    return lambda: datetime.now(UTC)
+
+
+class Engine:
+    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or system_clock()
+
+    # -- adapters, built on first use ------------------------------------------
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.config.state_path)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        if self.config.calendar_backend != "ics" or self.config.ics is None:
+            raise ConfigError(
+                [Problem("calendar.backend", "only the ics backend is available in this version")]
+            )
+        ics = self.config.ics
+        return IcsCalendar(
+            ics.url,
+            default_zone=self.config.owner.zone,
+            timeout=ics.timeout.total_seconds(),
+            max_bytes=ics.max_bytes,
+            base_dir=self.config.base_dir,
+        )
+
+    def busy_feed(self, person: Person) -> Calendar:
+        assert person.busy_feed
+        ics = self.config.ics
+        return IcsCalendar(
+            person.busy_feed,
+            default_zone=person.zone or self.config.owner.zone,
+            timeout=ics.timeout.total_seconds() if ics else 20.0,
+            max_bytes=ics.max_bytes if ics else 20_000_000,
+            base_dir=self.config.base_dir,
+        )
+
+    @cached_property
+    def transport(self) -> Transport:
+        email = self.config.email
+        if email.transport == "maildir":
+            assert email.maildir is not None
+            return MaildirTransport(email.maildir)
+        smtp = email.smtp
+        password = credential(
+            "smtp-password", "CADENCE_SMTP_PASSWORD", smtp.password_file, "email.smtp.password_file"
+        )
+        return SmtpTransport(
+            smtp.host,
+            smtp.port,
+            smtp.security,  # type: ignore[arg-type]
+            username=smtp.username,
+            password=password,
+            timeout=smtp.timeout.total_seconds(),
+        )
+
+    @cached_property
+    def agendas(self) -> AgendaBackend:
+        agenda = self.config.agenda
+        if agenda.backend == "markdown":
+            return MarkdownAgendas(agenda.directory, agenda.base_url, self.config.owner.zone)
+        if agenda.backend == "none":
+            return NoAgendas()
+        raise ConfigError(
+            [Problem("agenda.backend", "google-docs needs calendar.backend = google")]
+        )
+
+    def services(self, store: Store | None = None) -> Services:
+        store = store or self.store
+        return Services(
+            config=self.config,
+            store=store,
+            calendar=self.calendar,
+            busy_feed=self.busy_feed,
+            agendas=self.agendas,
+            transport=self.transport,
+            mailer=ProposalMailer(self.config, store, self.agendas),
+        )
+
+    # -- people -------------------------------------------------------------
+
+    def people(self) -> list[Person]:
+        return self.store.people.all()
+
+    def person(self, email: str) -> Person:
+        found = self.store.people.get(email)
+        if found is None:
+            raise NotFoundError(f"{email} is not a person here; see `cadence person list`")
+        return found
+
+    def add_person(self, person: Person) -> Person:
+        now = self.clock()
+        local_today = now.astimezone(self.config.owner.zone).date()
+        person = replace(person, anchor=local_today)
+        if not self.store.people.add(person, now):
+            raise UsageError(
+                f"{person.email} is already a person here; change them with `cadence person set`"
+            )
+        self._people_changed()
+        return person
+
+    def update_person(self, email: str, **changes: Any) -> Person:
+        person = replace(self.person(email), **changes)
+        self.store.people.update(person, self.clock())
+        self._people_changed()
+        return person
+
+    def pause(self, email: str, until: date | None) -> Person:
+        return self.update_person(email, paused=True, paused_until=until)
+
+    def resume(self, email: str) -> Person:
+        return self.update_person(email, paused=False, paused_until=None)
+
+    def remove_person(self, email: str) -> None:
+        self.person(email)
+        self.store.people.remove(email)
+        self._people_changed()
+
+    def _people_changed(self) -> None:
+        # Which occurrences are worth keeping depends on who the people are:
+        # make the next read parse the feeds again instead of trusting a 304.
+        self.store.observations.forget_source_state()
+
+    # -- cycles -------------------------------------------------------------
+
+    def sync(self, *, dry_run: bool = False) -> CycleReport:
+        """Run one cycle (against a throw-away copy of the state when ``dry_run``)."""
+        now = self.clock()
+        if not dry_run:
+            cycle_id = self.store.start_cycle(now)
+            report = run_cycle(self.services(), now)
+            result = "ok" if report.ok else "errors"
+            self.store.finish_cycle(cycle_id, self.clock(), result, report.as_json())
+            return report
+        with tempfile.TemporaryDirectory(prefix="cadence-dry-run-") as tmp:
+            copy = Path(tmp) / "state.db"
+            target = sqlite3.connect(copy)
+            with target:
+                self.store.db.conn.backup(target)
+            target.close()
+            scratch = Store(copy)
+            try:
+                return run_cycle(self.services(scratch), now, dry_run=True)
+            finally:
+                scratch.close()
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    # -- proposals ----------------------------------------------------------
+
+    def proposals(self, *, include_closed: bool = False) -> list[Proposal]:
+        return self.store.proposals.list(include_closed=include_closed)
+
+    def proposal(self, proposal_id: int) -> Proposal:
+        found = self.store.proposals.get(proposal_id)
+        if found is None:
+            raise NotFoundError(f"there is no proposal {proposal_id}; see `cadence proposals list`")
+        return found
+
+    def _live_proposal(self, proposal_id: int) -> Proposal:
+        proposal = self.proposal(proposal_id)
+        if not proposal.status.live:
+            raise UsageError(f"proposal {proposal_id} is {proposal.status}; nothing to do")
+        return proposal
+
+    def accept(self, proposal_id: int, number: int = 1) -> Slot:
+        """Accept slot ``number`` after checking it is still free in the latest feed;
+        queue and send the invitation. Raise SlotUnavailableError when it is taken."""
+        proposal = self._live_proposal(proposal_id)
+        if not 1 <= number <= len(proposal.slots):
+            raise UsageError(
+                f"proposal {proposal_id} has slots 1 to {len(proposal.slots)}, not {number}"
+            )
+        person = self.person(proposal.person)
+        now = self.clock()
+        report = CycleReport(started=now)
+        read_sources(self.services(), self.people(), now, report)
+        for error in report.errors:
+            log.warning("could not refresh %s: %s", error["source"], error["message"])
+        slot = proposal.slots[number - 1]
+        if not self._still_free(slot, person, now):
+            raise SlotUnavailableError(
+                f"slot {number} of proposal {proposal_id} "
+                f"({slot.start.astimezone(self.config.owner.zone):%a %d %b %H:%M}) is no longer "
+                "free in your calendar; choose another with --slot"
+            )
+        self.services().mailer.accept(proposal, person, number, now)
+        if now <= slot.start <= now + self.config.agenda.prepare_ahead:
+            self.agendas.prepare(person, self.config.owner, slot.start)
+        deliver_due(self.store.proposals, self.transport, now)
+        return slot
+
+    def _still_free(self, slot: Slot, person: Person, now: datetime) -> bool:
+        config, obs = self.config, self.store.observations
+        rules = SlotRules(
+            hours=config.schedule.hours,
+            zone=config.owner.zone,
+            buffer=config.schedule.buffer,
+            max_per_day=config.schedule.max_per_day,
+            min_notice=config.schedule.min_notice,
+        )
+        window = Interval(slot.start - config.schedule.buffer, slot.end + config.schedule.buffer)
+        occurrences = obs.occurrences(window.start - config.schedule.lookahead, [OWNER_SOURCE])
+        day_booked = [
+            o.interval
+            for p in self.people()
+            for o in one_on_ones(p, config.owner, occurrences)
+            if is_live(o, config.owner, p)
+        ]
+        person_busy = obs.busy(busy_source(person), window) if person.busy_feed else []
+        return slot_is_free(
+            slot,
+            person,
+            rules,
+            now=now,
+            busy=obs.busy(OWNER_SOURCE, window),
+            person_busy=person_busy,
+            booked=day_booked,
+        )
+
+    def dismiss(self, proposal_id: int) -> Proposal:
+        proposal = self._live_proposal(proposal_id)
+        self.store.proposals.set_status(proposal.id, ProposalStatus.DISMISSED, self.clock())
+        return self.proposal(proposal_id)
+
+    # -- agenda -------------------------------------------------------------
+
+    def agenda_url(self, email: str) -> str:
+        person = self.person(email)
+        url = self.agendas.ensure(person, self.config.owner)
+        if url is None:
+            raise CadenceError("agendas are turned off (agenda.backend = none)")
+        return url
+
+    def agenda_text(self, email: str) -> str:
+        self.agenda_url(email)
+        text = self.agendas.text(self.person(email))
+        return text or ""
+
+    # -- status -------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        store = self.store
+        last = store.last_cycle()
+        backlog = store.proposals.outbox(["pending", "sending"])
+        return {
+            "last_cycle": last,
+            "sources": store.observations.sources(),
+            "outbox_pending": len(backlog),
+            "outbox_failed": len(store.proposals.outbox(["failed"])),
+            "outbox_unconfirmed": len(store.proposals.outbox(["unconfirmed"])),
+            "open_proposals": len(store.proposals.list()),
+            "people": len(store.people.all()),
+        }

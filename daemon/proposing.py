@@ -1,0 +1,114 @@
+"""Turning gaps into proposals and proposals into emails and invitations.
+
+Every email is rendered inside the transaction that records its reason (the
+new proposal, the acceptance) and queued in the outbox under a key derived
+from that reason, so it exists exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from cadence.daemon.agendas import AgendaBackend
+from cadence.daemon.config import Config
+from cadence.daemon.messages import invitation_email, proposal_email
+from cadence.daemon.model import Gap, Person, Proposal, ProposalStatus, Slot
+from cadence.daemon.store import NewMail, Store
+
+log = logging.getLogger(__name__)
+
+
+def message_id(key: str, sender: str) -> str:
+    """Return a stable Message-ID for an idempotency key: the same email, the same id."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+    domain = sender.rsplit("@", 1)[-1]
+    return f"<cadence.{digest}@{domain}>"
+
+
+@dataclass
+class ProposalMailer:
+    config: Config
+    store: Store
+    agendas: AgendaBackend
+
+    def _agenda_url(self, person: Person) -> str | None:
+        return self.agendas.ensure(person, self.config.owner)
+
+    def create(self, person: Person, gap: Gap, slots: Sequence[Slot], now: datetime) -> bool:
+        """Record a proposal for the gap with its email queued; return False if the gap
+        already had one (then nothing is written)."""
+        agenda_url = self._agenda_url(person)
+        email = self.config.email
+        draft = Proposal(
+            id=0,
+            gap_key=gap.key,
+            person=person.email,
+            reason=gap.reason,
+            status=ProposalStatus.OPEN,
+            period=gap.period,
+            slots=tuple(slots),
+            cancelled_start=gap.occurrence.original_start if gap.occurrence else None,
+            created_at=now,
+        )
+
+        def render(proposal: Proposal) -> NewMail:
+            key = f"proposal:{proposal.id}:{proposal.gap_key}"
+            mid = message_id(key, email.sender)
+            message = proposal_email(
+                proposal,
+                person,
+                self.config.owner,
+                sender=email.sender,
+                to=email.to,
+                message_id=mid,
+                agenda_url=agenda_url,
+            )
+            return NewMail(key, mid, email.to, bytes(message))
+
+        created = self.store.proposals.create(draft, render, now)
+        if created is None:
+            return False
+        log.info(
+            "proposal #%d for %s (%s, period from %s): %d slots",
+            created.id,
+            person.email,
+            gap.reason,
+            gap.period.start.date(),
+            len(slots),
+        )
+        return True
+
+    def accept(self, proposal: Proposal, person: Person, number: int, now: datetime) -> Slot:
+        """Mark the proposal accepted and queue the invitation for slot ``number`` (1-based)
+        to the person with a copy to the owner; return the slot."""
+        slot = proposal.slots[number - 1]
+        agenda_url = self._agenda_url(person)
+        owner, email = self.config.owner, self.config.email
+        sequence = proposal.sequence
+        key = f"invite:{proposal.id}:{sequence}"
+        mid = message_id(key, email.sender)
+        message = invitation_email(
+            proposal,
+            slot,
+            person,
+            owner,
+            sender=email.sender,
+            message_id=mid,
+            agenda_url=agenda_url,
+            stamp=now,
+            sequence=sequence,
+        )
+        recipients = (person.email, owner.email)
+        self.store.proposals.set_status(
+            proposal.id,
+            ProposalStatus.ACCEPTED,
+            now,
+            accepted_slot=number,
+            mail=NewMail(key, mid, recipients, bytes(message)),
+        )
+        log.info("proposal #%d accepted: slot %d at %s", proposal.id, number, slot.start)
+        return slot

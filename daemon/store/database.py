@@ -1,0 +1,203 @@
+"""The SQLite file: connection settings, transactions and schema migrations.
+
+Autocommit mode (``isolation_level=None``) with explicit ``BEGIN IMMEDIATE``
+so a write transaction takes the lock up front and a concurrent writer (the
+CLI while the daemon runs) waits ``busy_timeout`` instead of failing halfway.
+WAL lets readers go on during a write.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cadence.daemon.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+# Each entry moves the schema from version i to i + 1. Append only: a released
+# migration is never edited, so every database walks the same steps.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE people (
+        email TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        every TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        time TEXT NOT NULL,
+        duration_minutes INTEGER NOT NULL,
+        timezone TEXT,
+        busy_feed TEXT,
+        paused INTEGER NOT NULL DEFAULT 0,
+        paused_until TEXT,
+        anchor TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        location TEXT NOT NULL,
+        state_json TEXT NOT NULL DEFAULT '{}',
+        last_attempt_at TEXT,
+        last_success_at TEXT,
+        last_change_at TEXT,
+        last_error TEXT,
+        last_error_at TEXT,
+        failures INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE occurrences (
+        source TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        rid TEXT NOT NULL,
+        start TEXT NOT NULL,
+        end TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        status TEXT NOT NULL,
+        organizer TEXT,
+        attendees_json TEXT NOT NULL,
+        person TEXT,
+        all_day INTEGER NOT NULL,
+        transparent INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        deleted_at TEXT,
+        PRIMARY KEY (source, uid, rid)
+    );
+    CREATE INDEX occurrences_start ON occurrences (start);
+    CREATE TABLE busy (
+        source TEXT NOT NULL,
+        start TEXT NOT NULL,
+        end TEXT NOT NULL
+    );
+    CREATE INDEX busy_source_start ON busy (source, start);
+    CREATE TABLE proposals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        gap_key TEXT NOT NULL UNIQUE,
+        person TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        status TEXT NOT NULL,
+        period_start TEXT NOT NULL,
+        period_end TEXT NOT NULL,
+        cancelled_start TEXT,
+        slots_json TEXT NOT NULL,
+        notes_json TEXT NOT NULL DEFAULT '[]',
+        accepted_slot INTEGER,
+        sequence INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX proposals_status ON proposals (status);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        proposal_id INTEGER REFERENCES proposals (id),
+        message_id TEXT NOT NULL,
+        recipients_json TEXT NOT NULL,
+        message BLOB NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX outbox_status ON outbox (status, next_attempt_at);
+    CREATE TABLE cycles (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        result TEXT,
+        summary_json TEXT
+    );
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def utc_text(moment: datetime) -> str:
+    """Return an aware datetime as a sortable UTC ISO string (second precision)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime cannot be stored")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def from_utc_text(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+class Database:
+    """An open state database at the current schema version."""
+
+    def __init__(self, path: Path, *, busy_timeout: float = 10.0) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(
+                path, isolation_level=None, timeout=busy_timeout, check_same_thread=False
+            )
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: cannot open the state database: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the state database: {exc}") from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run the block in one write transaction; commit on success, roll back on error."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(
+                f"{self.path}: the state database is busy ({exc}); another cadence process "
+                "holds it for too long; try again"
+            ) from exc
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def version(self) -> int:
+        row = self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'"
+        ).fetchone()
+        if row is None:
+            return 0
+        found = self.conn.execute("SELECT version FROM schema_version").fetchone()
+        return int(found[0]) if found else 0
+
+    def _migrate(self) -> None:
+        with self.transaction() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            current = self.version()
+            if current > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: the state database is from a newer cadence (schema "
+                    f"{current}, this one knows {SCHEMA_VERSION}); upgrade cadence"
+                )
+            for number in range(current, SCHEMA_VERSION):
+                log.info("migrating state database %s to schema %d", self.path, number + 1)
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+            if current != SCHEMA_VERSION:
+                conn.execute("DELETE FROM schema_version")
+                conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
