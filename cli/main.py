@@ -8,9 +8,9 @@ configuration); anything unexpected prints one line and the hint to rerun with
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
+from typing import IO, Any
 
 import click
 from cadence.cli.context import App
@@ -23,7 +23,38 @@ from cadence.daemon.errors import CadenceError
 log = logging.getLogger("cadence")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class CadenceFailure(click.ClickException):
+    """A known error, shown as one line with its exit code (1 runtime, 2 usage/config)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"cadence: {self.format_message()}", err=True)
+
+
+class CadenceGroup(click.Group):
+    """The root group: turns every error below it into one line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CadenceError as exc:
+            raise CadenceFailure(str(exc), exc.exit_code) from exc
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            log.debug("unexpected error", exc_info=True)
+            verbose = isinstance(ctx.obj, App) and ctx.obj.verbose
+            hint = "" if verbose else " (rerun with --verbose for details)"
+            raise CadenceFailure(f"unexpected error: {exc!r}{hint}", 1) from exc
+
+
+@click.group(
+    cls=CadenceGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--config",
     "config_path",
@@ -64,31 +95,6 @@ cli.add_command(proposals)
 cli.add_command(agenda)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the CLI and turn every outcome into an exit code."""
-    verbose = "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv)
-    try:
-        result = cli.main(args=argv, prog_name="cadence", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except CadenceError as exc:
-        click.echo(f"cadence: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:
-        log.debug("unexpected error", exc_info=True)
-        click.echo(f"cadence: unexpected error: {exc!r}", err=True)
-        if not verbose:
-            click.echo("cadence: rerun with --verbose for details", err=True)
-        sys.exit(1)
-    sys.exit(result if isinstance(result, int) else 0)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    main()
+def main() -> None:
+    """Entry point of the ``cadence`` console script."""
+    cli.main(prog_name="cadence")

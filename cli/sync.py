@@ -51,7 +51,8 @@ def _print_report(report: CycleReport, dry_run: bool, zone: Any) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing, send nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @pass_app
-def sync(app: App, dry_run: bool, as_json: bool) -> int:
+@click.pass_context
+def sync(ctx: click.Context, app: App, dry_run: bool, as_json: bool) -> None:
     """Run one full cycle: read the calendar, find gaps, propose times, send email.
 
     Exits 1 when a source or the mail transport failed (the others are still
@@ -63,7 +64,8 @@ def sync(app: App, dry_run: bool, as_json: bool) -> int:
         print_json(report.as_json())
     else:
         _print_report(report, dry_run, engine.config.owner.zone)
-    return 0 if report.ok else 1
+    if not report.ok:
+        ctx.exit(1)
 
 
 def _when(moment: datetime | None, zone: Any) -> str:

@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.busy import busy_intervals, worth_keeping
@@ -107,7 +107,12 @@ class CycleReport:
 
 
 def window_for(config: Config, now: datetime) -> Interval:
-    return Interval(now - HISTORY, now + config.schedule.lookahead + PERIOD_SLACK)
+    """Return the span read from the sources, whole UTC days: a window that slid with
+    every cycle would make each read look new to the adapters and defeat HTTP 304."""
+    day = datetime.combine(now.astimezone(UTC).date(), time(0), tzinfo=UTC)
+    return Interval(
+        day - HISTORY, day + timedelta(days=1) + config.schedule.lookahead + PERIOD_SLACK
+    )
 
 
 def read_sources(

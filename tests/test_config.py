@@ -7,13 +7,12 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from cadence.daemon.config import load_config
 from cadence.daemon.config_schema import SCHEMA, render_example
 from cadence.daemon.errors import ConfigError
 from cadence.daemon.values import format_duration, parse_duration
+from hypothesis import given
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,12 +51,15 @@ def test_minimal_config_gets_defaults_and_resolves_paths(tmp_path: Path) -> None
 
 
 def test_every_problem_is_reported_at_once_with_its_key(tmp_path: Path) -> None:
-    text = MINIMAL.replace('"Europe/Berlin"', '"Europe/Berlni"') + """
+    text = (
+        MINIMAL.replace('"Europe/Berlin"', '"Europe/Berlni"')
+        + """
 [schedule]
 day_start = "25:00"
 buffer = "ten minutes"
 workdayz = ["mon"]
 """
+    )
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, text), env={})
     where = {p.where for p in caught.value.problems}

@@ -31,7 +31,14 @@ def test_mypy_strict_is_clean(tmp_path: Path) -> None:
     (tmp_path / "cadence" / "daemon").symlink_to(ROOT / "daemon")
     (tmp_path / "cadence" / "cli").symlink_to(ROOT / "cli")
     result = subprocess.run(
-        [str(BIN / "mypy"), "--explicit-package-bases", "-p", "cadence.daemon", "-p", "cadence.cli"],
+        [
+            str(BIN / "mypy"),
+            "--explicit-package-bases",
+            "-p",
+            "cadence.daemon",
+            "-p",
+            "cadence.cli",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from cadence.daemon.errors import StoreError
 from cadence.daemon.model import (
     Attendee,

@@ -1,0 +1,179 @@
+"""Deliver mail through an SMTP submission server (smtplib)."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from email.message import EmailMessage
+from typing import Literal
+
+from ..errors import MailError
+
+log = logging.getLogger(__name__)
+
+Security = Literal["starttls", "ssl", "none"]
+
+
+def _permanent(code: int) -> bool:
+    # 5xx means "do not retry this as it is"; 4xx (and anything odd) may heal.
+    return 500 <= code < 600
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    detail = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"{code} {' '.join(detail.split())}".strip()
+
+
+class SmtpTransport:
+    """Send messages to one SMTP server, with STARTTLS or implicit TLS and login.
+
+    TLS is never downgraded: with ``security="starttls"`` a server that does not
+    offer STARTTLS is an error, not a reason to send in plaintext.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        security: Security,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        if security not in ("starttls", "ssl", "none"):
+            raise ValueError(f"unknown SMTP security {security!r}; use starttls, ssl or none")
+        self.host = host
+        self.port = port
+        self.security = security
+        self.username = username
+        self._password = password
+        self.timeout = timeout
+        self._context = ssl_context
+
+    @property
+    def name(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    def __repr__(self) -> str:
+        # The password stays out of reprs, and so out of logs and tracebacks.
+        return f"SmtpTransport({self.name!r}, security={self.security!r})"
+
+    def _error(self, what: str, *, permanent: bool = False) -> MailError:
+        if self._password:
+            # A server echoing credentials back must not put them into logs or status.
+            what = what.replace(self._password, "***")
+        return MailError(f"{self.name}: {what}", permanent=permanent)
+
+    @contextmanager
+    def _session(self) -> Iterator[smtplib.SMTP]:
+        """Given the configuration, yield a connected, secured and logged-in
+        session; raise MailError (never an smtplib or socket error)."""
+        context = self._context or ssl.create_default_context()
+        client: smtplib.SMTP | None = None
+        try:
+            if self.security == "ssl":
+                client = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=context
+                )
+            else:
+                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            client.ehlo()
+            if self.security == "starttls":
+                if not client.has_extn("starttls"):
+                    raise self._error(
+                        "server does not offer STARTTLS; refusing to send in plaintext "
+                        '(use security = "ssl" if it expects TLS from the start)'
+                    )
+                client.starttls(context=context)
+                client.ehlo()
+            if self.username is not None:
+                self._login(client)
+            yield client
+            try:
+                client.quit()
+            except (smtplib.SMTPException, OSError):
+                # The work is done; a failed goodbye must not turn a sent message
+                # into a failure that a retry would deliver a second time.
+                log.debug("%s: QUIT failed after a completed session", self.name)
+        except MailError:
+            raise
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise self._refused(exc.recipients) from None
+        except smtplib.SMTPAuthenticationError as exc:
+            reply = _reply(exc.smtp_code, exc.smtp_error)
+            # 535 (bad credentials) is final; 454 (temporary auth failure) may heal.
+            permanent = _permanent(exc.smtp_code)
+            error = self._error(f"login as {self.username} failed: {reply}", permanent=permanent)
+            raise error from exc
+        except smtplib.SMTPResponseException as exc:
+            reply = _reply(exc.smtp_code, exc.smtp_error)
+            raise self._error(f"server said {reply}", permanent=_permanent(exc.smtp_code)) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise self._error(f"server cannot take this message: {exc}", permanent=True) from exc
+        except smtplib.SMTPServerDisconnected as exc:
+            # smtplib wraps a read timeout in a disconnect; say which it was.
+            cause = exc.__context__
+            what = self._describe(cause) if isinstance(cause, TimeoutError) else "connection lost"
+            raise self._error(f"{what} ({exc or 'server disconnected'})") from exc
+        except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+            raise self._error(self._describe(exc)) from exc
+        finally:
+            if client is not None:
+                client.close()
+
+    def _login(self, client: smtplib.SMTP) -> None:
+        if not client.has_extn("auth"):
+            raise self._error(
+                "server offers no AUTH; cannot log in"
+                + (" (it may only offer it over TLS)" if self.security == "none" else ""),
+                permanent=True,
+            )
+        try:
+            client.login(self.username or "", self._password or "")
+        except smtplib.SMTPException as exc:
+            if isinstance(exc, smtplib.SMTPResponseException):
+                raise
+            # "No suitable authentication method": no retry changes that.
+            raise self._error(f"login as {self.username} failed: {exc}", permanent=True) from exc
+
+    def _describe(self, exc: BaseException) -> str:
+        if isinstance(exc, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(exc, TimeoutError):
+            return f"no answer within {self.timeout:g}s"
+        if isinstance(exc, ssl.SSLError):
+            return f"TLS failed: {exc.reason or exc}"
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+    def _refused(self, refused: dict[str, tuple[int, bytes]]) -> MailError:
+        each = ", ".join(f"{rcpt} ({_reply(*reply)})" for rcpt, reply in refused.items())
+        permanent = all(_permanent(code) for code, _ in refused.values())
+        return self._error(f"recipients refused: {each}", permanent=permanent)
+
+    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+        """Given a message and its envelope recipients, deliver it; raise MailError
+        (``permanent`` for 5xx refusals and failed logins)."""
+        if not recipients:
+            raise self._error("no recipients", permanent=True)
+        with self._session() as client:
+            refused = client.send_message(message, to_addrs=list(recipients))
+            if refused:
+                # Some recipients accepted it: a retry would deliver to them twice,
+                # so this is reported as final even when the refusal was temporary.
+                error = self._refused(refused)
+                raise MailError(str(error), permanent=True)
+        log.debug("%s: sent %s to %d recipients", self.name, message["Message-ID"], len(recipients))
+
+    def delivered(self, message_id: str) -> bool | None:
+        """SMTP cannot tell what it delivered earlier: return None."""
+        return None
+
+    def check(self) -> None:
+        """Connect, greet, secure and log in as configured, then quit without
+        sending anything; raise MailError when any step fails."""
+        with self._session():
+            pass

@@ -1,0 +1,385 @@
+"""Emails and iCalendar invitations, rendered from values (no I/O, no clock).
+
+Everything that comes from a calendar or a config (names, summaries, URLs) is
+cleaned of control characters before it reaches a header or an iCalendar line,
+and escaped before it reaches HTML, so a hostile event title cannot add a
+header, a calendar property or markup.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from .model import Cadence, Owner, Person, Proposal, Reason, Slot, Unit
+
+PRODID = "-//cadence//cadence 1:1 keeper//EN"
+# Spelled out rather than strftime("%a"), which follows the process locale.
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")  # fmt: skip
+_DAYS = tuple(day[:3] for day in _DAY_NAMES)
+_MONTHS = tuple(month[:3] for month in _MONTH_NAMES)
+_ICAL_DAYS = tuple(day[:2].upper() for day in _DAY_NAMES)
+_ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
+# Cc: C0/C1 controls incl. CR/LF/TAB; Cs: lone surrogates (cannot be encoded);
+# Zl/Zp: U+2028/U+2029, which str.splitlines() and some mail parsers treat as line breaks.
+_UNSAFE = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_PARAM_SAFE = str.maketrans({'"': "'", "\\": "/"})
+
+
+def clean(text: str) -> str:
+    """Given any text, return it on one line: control characters become spaces,
+    runs of whitespace collapse, ends are stripped."""
+    spaced = "".join(" " if unicodedata.category(c) in _UNSAFE else c for c in text)
+    return " ".join(spaced.split())
+
+
+def _token(text: str) -> str:
+    """Given an address or URL, return it with every space and control character removed."""
+    return "".join(clean(text).split())
+
+
+def _name(who: Person | Owner) -> str:
+    return clean(who.name) or _token(who.email)
+
+
+def _day(moment: datetime, year: bool = True) -> str:
+    text = f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]}"
+    return f"{text} {moment.year}" if year else text
+
+
+def _span(slot: Slot, zone: ZoneInfo) -> str:
+    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    # An unknown person timezone must not stop the owner's email (DESIGN rule 6).
+    try:
+        return ZoneInfo(name) if name else None
+    except (ValueError, KeyError, OSError):
+        return None
+
+
+def _nth_weekday(day: date) -> int:
+    """Given a date, return which of its weekday in the month it is (1..4), or -1
+    when it is a fifth one: a fifth weekday does not exist in every month."""
+    nth = (day.day - 1) // 7 + 1
+    return -1 if nth == 5 else nth
+
+
+def _rrule(cadence: Cadence, first: datetime) -> dict[str, object]:
+    """Given a cadence and the local start of the first meeting, return the RRULE."""
+    if cadence.unit is Unit.WEEK:
+        rule: dict[str, object] = {"FREQ": "WEEKLY"}
+        if cadence.count > 1:
+            rule["INTERVAL"] = cadence.count
+        return rule
+    byday = f"{_nth_weekday(first.date())}{_ICAL_DAYS[first.weekday()]}"
+    if cadence.unit is Unit.MONTH:
+        return {"FREQ": "MONTHLY", "BYDAY": byday}
+    return {"FREQ": "MONTHLY", "INTERVAL": 3, "BYDAY": byday}
+
+
+def every(cadence: Cadence, weekday: int, at: str, *, nth: int | None = None) -> str:
+    """Given a cadence, a weekday (0=Mon), a time text and for monthly/quarterly
+    cadences optionally which weekday of the month, return "every week on Tuesday 10:00"."""
+    name = _DAY_NAMES[weekday]
+    if cadence.unit is Unit.WEEK:
+        count = "every week" if cadence.count == 1 else f"every {cadence.count} weeks"
+        return f"{count} on {name} {at}"
+    count = "every month" if cadence.unit is Unit.MONTH else "every 3 months"
+    which = f"the {_ORDINALS[nth]} {name}" if nth is not None else f"a {name}"
+    return f"{count} on {which}, {at}"
+
+
+def _period(proposal: Proposal, cadence: Cadence, zone: ZoneInfo) -> str:
+    start = proposal.period.start.astimezone(zone)
+    last = proposal.period.end.astimezone(zone).date().toordinal() - 1
+    end = date.fromordinal(max(last, start.date().toordinal()))
+    if cadence.unit is Unit.MONTH:
+        return f"{_MONTH_NAMES[start.month - 1]} {start.year}"
+    if cadence.unit is Unit.QUARTER:
+        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    if cadence.count == 1:
+        return f"the week of {_day(start, False)}"
+    return f"{start.day} {_MONTHS[start.month - 1]} – {end.day} {_MONTHS[end.month - 1]}"
+
+
+def _situation(proposal: Proposal, person: Person, zone: ZoneInfo, period: str) -> tuple[str, str]:
+    """Given a proposal, return what happened: a subject fragment and the opening sentence."""
+    name, cadence = _name(person), person.cadence
+    if proposal.reason is Reason.NO_SERIES:
+        usual = every(cadence, person.day, f"{person.time:%H:%M}")
+        return "no recurring 1:1", (
+            f"You have no recurring 1:1 with {name} yet. "
+            f"Proposed: a {cadence} series (usually {usual})."
+        )
+    at_risk = f"Your {cadence} 1:1 with {name} is at risk."
+    if proposal.reason is Reason.MISSING:
+        return f"none in {period}", f"{at_risk} There is no 1:1 in {period}."
+    verb = {
+        Reason.CANCELLED: "cancelled",
+        Reason.DECLINED: "declined",
+        Reason.DELETED: "deleted",
+        Reason.MOVED: f"moved out of {period}",
+    }[proposal.reason]
+    if proposal.cancelled_start is None:
+        return f"{verb} ({period})", f"{at_risk} A 1:1 in {period} was {verb}."
+    when = proposal.cancelled_start.astimezone(zone)
+    sentence = f"{at_risk} The 1:1 on {_day(when)} at {when:%H:%M} was {verb}."
+    return f"{verb} on {_day(when, False)}", sentence
+
+
+def _when(proposal: Proposal, slot: Slot, person: Person, owner: Owner) -> tuple[str, str | None]:
+    """Given a slot, return when it is for the owner and, when their clock differs,
+    for the person (None otherwise); a no-series slot reads as the series it starts."""
+    zone, theirs = owner.zone, _zone(person.timezone)
+    start = slot.start.astimezone(zone)
+    if proposal.reason is Reason.NO_SERIES:
+        nth = None if person.cadence.unit is Unit.WEEK else _nth_weekday(start.date())
+        when = every(person.cadence, start.weekday(), _span(slot, zone), nth=nth)
+        when += f", from {_day(start)}"
+    else:
+        when = f"{_day(start)}, {_span(slot, zone)}"
+    if theirs is None or person.timezone == owner.timezone:
+        return when, None
+    local = slot.start.astimezone(theirs)
+    if local.replace(tzinfo=None) == start.replace(tzinfo=None):
+        return when, None
+    return when, f"{_day(local, False)} {_span(slot, theirs)} {theirs.key}"
+
+
+def _link(url: str | None) -> str:
+    """Given an agenda URL, return an HTML link for web URLs and inert text otherwise
+    (a javascript: or data: URL must never become clickable)."""
+    quoted = html.escape(url or "", quote=True)
+    if quoted.lower().startswith(("https://", "http://")):
+        return f'<a href="{quoted}" style="color:#1a56db">{quoted}</a>'
+    return quoted
+
+
+_SHORTER = "a shorter 1:1 beats a skipped one"
+_P = '<p style="margin:0 0 12px 0">'
+_CODE = '<code style="font-family:monospace;background:#f3f4f6;padding:1px 4px">'
+
+
+def _html(intro: Sequence[str], slots: Sequence[tuple[str, ...]], outro: Sequence[str]) -> str:
+    """Given escaped paragraphs and slot lines, return the HTML page (inline styles only)."""
+    items = "".join(f'<li style="margin:0 0 10px 0">{"<br>".join(s)}</li>' for s in slots)
+    body = [f"{_P}{p}</p>" for p in intro]
+    if items:
+        body.append(f'<ol style="margin:0 0 12px 0;padding-left:24px">{items}</ol>')
+    body += [f"{_P}{p}</p>" for p in outro]
+    return (
+        '<!DOCTYPE html><html><body style="font-family:sans-serif;font-size:14px;'
+        f'line-height:1.4;color:#111827">{"".join(body)}</body></html>\n'
+    )
+
+
+def _head(message: EmailMessage, sender: str, subject: str, message_id: str) -> None:
+    message["From"] = clean(sender)
+    message["Subject"] = subject
+    token = _token(message_id)
+    message["Message-ID"] = token if token.startswith("<") else f"<{token}>"
+
+
+def proposal_email(
+    proposal: Proposal,
+    person: Person,
+    owner: Owner,
+    *,
+    sender: str,
+    to: Sequence[str],
+    message_id: str,
+    agenda_url: str | None,
+    accept_command: str = "cadence proposals accept {id} --slot {n}",
+    notes: Sequence[str] = (),
+) -> EmailMessage:
+    """Given a proposal and who it concerns, return the email that asks the owner
+    to pick one of its slots (text and HTML alternatives)."""
+    e = html.escape
+    name, zone = _name(person), owner.zone
+    period = _period(proposal, person.cadence, zone)
+    headline, intro = _situation(proposal, person, zone, period)
+    dismiss = accept_command.replace("accept {id} --slot {n}", "dismiss {id}")
+    if "dismiss" not in dismiss:
+        dismiss = "cadence proposals dismiss {id}"
+    dismiss = dismiss.format(id=proposal.id)
+    link = _token(agenda_url or "")
+    extra = [n for n in dict.fromkeys(clean(n) for n in (*proposal.notes, *notes)) if n]
+    usual = int(person.duration.total_seconds() // 60)
+
+    if not proposal.slots:
+        ask = f"cadence found no free time in {period}; please pick a time with {name} yourself."
+    elif proposal.reason is Reason.NO_SERIES:
+        ask = f"Pick a time to start the series (times in {zone.key}):"
+    else:
+        ask = f"Pick a new time so it is not skipped (times in {zone.key}, {period}):"
+    text, html_slots = [intro, "", ask, ""], []
+    for n, slot in enumerate(proposal.slots, start=1):
+        when, theirs = _when(proposal, slot, person, owner)
+        command = accept_command.format(id=proposal.id, n=n)
+        short = ""
+        if slot.shorter:
+            minutes = int(slot.duration.total_seconds() // 60)
+            short = f"({minutes} min, shorter than the usual {usual}: {_SHORTER})"
+        text.append(f"{n}. {when} {short}".rstrip())
+        lines = [f"<strong>{e(when)}</strong>"]
+        if short:
+            lines[0] += f' <span style="color:#b45309">{e(short)}</span>'
+        if theirs:
+            text.append(f"   ({name}: {theirs})")
+            lines.append(f'<span style="color:#6b7280">({e(name)}: {e(theirs)})</span>')
+        text += [f"   accept: {command}", ""]
+        html_slots.append((*lines, f"accept: {_CODE}{e(command)}</code>"))
+    text.append(f"None of these? Dismiss: {dismiss}")
+    outro = [f"None of these? Dismiss: {_CODE}{e(dismiss)}</code>"]
+    if link:
+        text.append(f"Agenda: {link}")
+        outro.append(f"Agenda: {_link(link)}")
+    text += [*([""] if extra else []), *extra]
+    outro += [f'<span style="color:#6b7280">{e(note)}</span>' for note in extra]
+
+    count = len(proposal.slots)
+    offer = f"{count} new time{'s' if count != 1 else ''}" if count else "no free time found"
+    if count and proposal.reason is Reason.NO_SERIES:
+        offer = f"{count} time{'s' if count != 1 else ''} to start a {person.cadence} series"
+    message = EmailMessage()
+    _head(message, sender, f"1:1 with {name}: {headline} — {offer}", message_id)
+    message["To"] = ", ".join(clean(address) for address in to)
+    if proposal.created_at is not None:
+        # Without a creation time the Date is left to the submission server to add.
+        message["Date"] = format_datetime(proposal.created_at.astimezone(zone))
+    message["X-Cadence-Proposal"] = str(proposal.id)
+    message.set_content("\n".join(text) + "\n")
+    message.add_alternative(_html([e(intro), e(ask)], html_slots, outro), subtype="html")
+    return message
+
+
+def _address(email: str, name: str, **params: str) -> icalendar.vCalAddress:
+    address = icalendar.vCalAddress(f"mailto:{_token(email)}")
+    # A quote would need RFC 6868's ^' which few clients decode, and parsers (icalendar's
+    # among them) treat a backslash in a parameter as an escape: both get a look-alike.
+    address.params["CN"] = clean(name).translate(_PARAM_SAFE) or _token(email)
+    address.params.update(params)
+    return address
+
+
+def invitation(
+    proposal: Proposal,
+    slot: Slot,
+    person: Person,
+    owner: Owner,
+    *,
+    agenda_url: str | None,
+    stamp: datetime,
+    sequence: int = 0,
+) -> bytes:
+    """Given an accepted proposal and its chosen slot, return an iTIP REQUEST
+    (RFC 5546) holding one VEVENT, recurring for a no-series proposal."""
+    name, owner_name = _name(person), _name(owner)
+    link = _token(agenda_url or "")
+    calendar = icalendar.Calendar()
+    for key, value in (("prodid", PRODID), ("version", "2.0"), ("calscale", "GREGORIAN")):
+        calendar.add(key, value)
+    calendar.add("method", "REQUEST")
+    event = icalendar.Event()
+    event.add("uid", proposal.invitation_uid)
+    event.add("sequence", sequence)
+    event.add("dtstamp", stamp.astimezone(UTC))
+    if proposal.reason is Reason.NO_SERIES:
+        # A series must follow the owner's wall clock across DST, so it is written
+        # in the owner's TZID with a VTIMEZONE rather than in UTC.
+        start = slot.start.astimezone(owner.zone)
+        event.add("dtstart", start)
+        event.add("dtend", slot.end.astimezone(owner.zone))
+        event.add("rrule", _rrule(person.cadence, start))
+        first, last = date(start.year, 1, 1), date(start.year + 15, 1, 1)
+        zone = icalendar.Timezone.from_tzid(owner.timezone, first_date=first, last_date=last)
+        calendar.add_component(zone)
+    else:
+        event.add("dtstart", slot.start.astimezone(UTC))
+        event.add("dtend", slot.end.astimezone(UTC))
+    event.add("summary", f"1:1 {name} / {owner_name}")
+    event.add("organizer", _address(owner.email, owner_name))
+    them = {"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION"}
+    event.add("attendee", _address(person.email, name, **them, RSVP="TRUE"))
+    event.add("attendee", _address(owner.email, owner_name, **them | {"PARTSTAT": "ACCEPTED"}))
+    event.add("x-cadence-person", _token(person.email))
+    description = [f"1:1 between {name} and {owner_name}."]
+    if proposal.reason is Reason.NO_SERIES:
+        description.append(f"A {person.cadence} series.")
+    if link:
+        event.add("url", link)
+        event.add("attach", link)
+        description.append(f"Agenda (add your topics before we meet): {link}")
+    event.add("description", "\n\n".join(description))
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    calendar.add_component(event)
+    ics: bytes = calendar.to_ical()
+    return ics
+
+
+def invitation_email(
+    proposal: Proposal,
+    slot: Slot,
+    person: Person,
+    owner: Owner,
+    *,
+    sender: str,
+    message_id: str,
+    agenda_url: str | None,
+    stamp: datetime,
+    sequence: int = 0,
+) -> EmailMessage:
+    """Given an accepted proposal and its slot, return the iMIP email (RFC 6047)
+    that invites the person, with a copy to the owner."""
+    ics = invitation(
+        proposal, slot, person, owner, agenda_url=agenda_url, stamp=stamp, sequence=sequence
+    )
+    title = f"1:1 {_name(person)} / {_name(owner)}"
+    when, theirs = _when(proposal, slot, person, owner)
+    text = [title, f"When: {when} ({owner.zone.key})"]
+    if theirs:
+        text.append(f"      {theirs}")
+    if agenda_url and _token(agenda_url):
+        text.append(f"Agenda (add your topics before we meet): {_token(agenda_url)}")
+    text.append("Accept or decline in your calendar.")
+    owner_address = Address(clean(owner.name), addr_spec=_token(owner.email))
+
+    message = EmailMessage()
+    _head(message, sender, f"Invitation: {title} @ {when} ({owner.zone.key})", message_id)
+    message["To"] = Address(clean(person.name), addr_spec=_token(person.email))
+    message["Cc"] = owner_address
+    # Calendar replies go to the ORGANIZER (the owner); a plain reply should as well.
+    message["Reply-To"] = owner_address
+    message["Date"] = format_datetime(stamp.astimezone(owner.zone))
+    message["X-Cadence-Proposal"] = str(proposal.id)
+    # The structure Google Calendar itself sends, which Gmail, Outlook, Apple Mail
+    # and Thunderbird all show with accept/decline:
+    #   multipart/mixed
+    #     multipart/alternative: text/plain, text/calendar; method=REQUEST
+    #     application/ics "invite.ics" (for clients that only offer attachments)
+    # base64 keeps the calendar's CRLF line ends and UTF-8 bytes exact.
+    message.set_content("\n".join(text) + "\n")
+    calendar_params = {"method": "REQUEST", "charset": "UTF-8"}
+    message.add_alternative(ics, maintype="text", subtype="calendar", params=calendar_params)
+    name = {"name": "invite.ics"}
+    message.add_attachment(
+        ics, maintype="application", subtype="ics", filename="invite.ics", params=name
+    )
+    for part in message.walk():
+        if part is not message:
+            del part["MIME-Version"]  # meaningful on the top-level message only
+    return message

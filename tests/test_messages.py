@@ -1,0 +1,522 @@
+"""The proposal email and the iTIP/iMIP invitation, rendered and parsed back."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import email.policy
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import recurring_ical_events
+from cadence.daemon import messages
+from cadence.daemon.model import (
+    Cadence,
+    Owner,
+    Period,
+    Person,
+    Proposal,
+    ProposalStatus,
+    Reason,
+    Slot,
+)
+from hypothesis import given
+from hypothesis import strategies as st
+
+BERLIN = ZoneInfo("Europe/Berlin")
+OWNER = Owner("Olivia Owner", "olivia@example.com", "Europe/Berlin")
+ALICE = Person("alice@example.com", "Alice Example", Cadence.parse("weekly"))
+AGENDA = "https://agenda.example.com/alice?x=1&y=2"
+STAMP = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=BERLIN)
+
+
+SLOTS = (
+    Slot(at(25, 10), at(25, 10, 30)),
+    Slot(at(26, 14), at(26, 14, 30)),
+    Slot(at(27, 9), at(27, 9, 25), shorter=True),
+)
+
+
+def proposal(reason: Reason = Reason.CANCELLED, **changes: object) -> Proposal:
+    base = Proposal(
+        id=42,
+        gap_key="alice@example.com|2026-11-23",
+        person="alice@example.com",
+        reason=reason,
+        status=ProposalStatus.OPEN,
+        period=Period(at(23, 0), at(30, 0)),
+        slots=SLOTS,
+        cancelled_start=at(24, 10) if reason is not Reason.NO_SERIES else None,
+        created_at=at(23, 8),
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def render(
+    p: Proposal | None = None, person: Person = ALICE, owner: Owner = OWNER, **kw: object
+) -> EmailMessage:
+    args: dict[str, object] = {
+        "sender": "cadence <cadence@example.com>",
+        "to": ["olivia@example.com"],
+        "message_id": "<proposal-42@cadence.example.com>",
+        "agenda_url": AGENDA,
+    }
+    args.update(kw)
+    return messages.proposal_email(p or proposal(), person, owner, **args)  # type: ignore[arg-type]
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    text = message.get_body(("plain",))
+    page = message.get_body(("html",))
+    assert text is not None and page is not None
+    return text.get_content(), page.get_content()
+
+
+def reparse(message: EmailMessage) -> EmailMessage:
+    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+# --- proposal email -------------------------------------------------------------
+
+
+def test_headers_name_the_person_reason_and_count() -> None:
+    message = reparse(render())
+    assert message["Subject"] == "1:1 with Alice Example: cancelled on Tue 24 Nov — 3 new times"
+    assert message["From"] == "cadence <cadence@example.com>"
+    assert message["To"] == "olivia@example.com"
+    assert message["Message-ID"] == "<proposal-42@cadence.example.com>"
+    assert message["X-Cadence-Proposal"] == "42"
+    assert message["Date"].datetime == at(23, 8)
+
+
+def test_structure_is_text_and_html_alternatives() -> None:
+    message = reparse(render())
+    assert message.get_content_type() == "multipart/alternative"
+    types = [part.get_content_type() for part in message.iter_parts()]
+    assert types == ["text/plain", "text/html"]
+
+
+def test_each_slot_is_listed_with_its_accept_command() -> None:
+    text, page = parts(render())
+    for body in (text, page):
+        assert "Wed 25 Nov 2026, 10:00–10:30" in body
+        assert "Thu 26 Nov 2026, 14:00–14:30" in body
+        assert "Fri 27 Nov 2026, 09:00–09:25" in body
+        for n in (1, 2, 3):
+            assert f"cadence proposals accept 42 --slot {n}" in body
+        assert "cadence proposals dismiss 42" in body
+        assert "The 1:1 on Tue 24 Nov 2026 at 10:00 was cancelled." in body
+    assert text.index("--slot 1") < text.index("--slot 2") < text.index("--slot 3")
+
+
+def test_person_in_another_timezone_sees_their_own_times() -> None:
+    abroad = dataclasses.replace(ALICE, timezone="America/New_York")
+    text, page = parts(render(person=abroad))
+    for body in (text, page):
+        assert "Wed 25 Nov 2026, 10:00–10:30" in body
+        assert "Alice Example: Wed 25 Nov 04:00–04:30 America/New_York" in body
+    tokyo = dataclasses.replace(ALICE, timezone="Asia/Tokyo")
+    text, _ = parts(render(person=tokyo))
+    assert "Thu 26 Nov 22:00–22:30 Asia/Tokyo" in text
+
+
+@pytest.mark.parametrize("zone", [None, "Europe/Berlin", "Europe/Paris", "Not/AZone"])
+def test_same_clock_or_unknown_zone_shows_one_time(zone: str | None) -> None:
+    text, _ = parts(render(person=dataclasses.replace(ALICE, timezone=zone)))
+    assert "Alice Example:" not in text
+
+
+def test_shorter_slot_says_so() -> None:
+    text, page = parts(render())
+    label = "(25 min, shorter than the usual 30: a shorter 1:1 beats a skipped one)"
+    assert f"Fri 27 Nov 2026, 09:00–09:25 {label}" in text
+    assert label in page
+    assert text.count("shorter than the usual") == 1
+
+
+def test_agenda_link_and_notes() -> None:
+    note = "Alice's calendar is not visible: slots checked against your calendar only."
+    text, page = parts(render(notes=[note]))
+    assert f"Agenda: {AGENDA}" in text
+    assert 'href="https://agenda.example.com/alice?x=1&amp;y=2"' in page
+    assert note in text
+    assert "Alice&#x27;s calendar is not visible" in page
+    text, page = parts(render(agenda_url=None))
+    assert "Agenda" not in text and "href" not in page
+
+
+def test_proposal_notes_and_given_notes_are_merged_once() -> None:
+    text, _ = parts(render(proposal(notes=("one", "two")), notes=["two", "three"]))
+    assert text.count("two") == 1 and "one" in text and "three" in text
+
+
+def test_custom_accept_command_also_shapes_dismiss() -> None:
+    command = "cadence --config /etc/c.toml proposals accept {id} --slot {n}"
+    text, _ = parts(render(accept_command=command))
+    assert "cadence --config /etc/c.toml proposals accept 42 --slot 2" in text
+    assert "cadence --config /etc/c.toml proposals dismiss 42" in text
+
+
+@pytest.mark.parametrize(
+    ("reason", "subject", "sentence"),
+    [
+        (Reason.CANCELLED, "cancelled on Tue 24 Nov", "was cancelled."),
+        (Reason.DECLINED, "declined on Tue 24 Nov", "was declined."),
+        (Reason.DELETED, "deleted on Tue 24 Nov", "was deleted."),
+        (
+            Reason.MOVED,
+            "moved out of the week of Mon 23 Nov on Tue 24 Nov",
+            "was moved out of the week of Mon 23 Nov.",
+        ),
+        (Reason.MISSING, "none in the week of Mon 23 Nov", "There is no 1:1 in the week of"),
+    ],
+)
+def test_reason_wording(reason: Reason, subject: str, sentence: str) -> None:
+    changes = {"cancelled_start": None} if reason is Reason.MISSING else {}
+    message = render(proposal(reason, **changes))
+    assert message["Subject"].startswith(f"1:1 with Alice Example: {subject} — ")
+    text, page = parts(message)
+    assert sentence in text and sentence in page
+
+
+@pytest.mark.parametrize(
+    ("every", "period"),
+    [("monthly", "November 2026"), ("quarterly", "Q4 2026"), ("2w", "23 Nov – 29 Nov")],
+)
+def test_period_wording_follows_cadence(every: str, period: str) -> None:
+    person = dataclasses.replace(ALICE, cadence=Cadence.parse(every))
+    message = render(proposal(Reason.MISSING, cancelled_start=None), person=person)
+    assert f"none in {period}" in message["Subject"]
+
+
+def test_no_free_time_still_informs() -> None:
+    message = render(proposal(slots=()))
+    assert message["Subject"].endswith("— no free time found")
+    text, _ = parts(message)
+    assert "pick a time with Alice Example yourself" in text
+
+
+def test_no_series_proposes_a_recurring_slot() -> None:
+    tuesday = (Slot(at(24, 10), at(24, 10, 30)),)
+    message = render(proposal(Reason.NO_SERIES, slots=tuesday))
+    assert message["Subject"] == (
+        "1:1 with Alice Example: no recurring 1:1 — 1 time to start a weekly series"
+    )
+    text, page = parts(message)
+    for body in (text, page):
+        assert "You have no recurring 1:1 with Alice Example yet" in body
+        assert "every week on Tuesday 10:00–10:30, from Tue 24 Nov 2026" in body
+        assert "cadence proposals accept 42 --slot 1" in body
+
+
+@pytest.mark.parametrize(
+    ("every", "day", "wording"),
+    [
+        ("biweekly", 10, "every 2 weeks on Tuesday 10:00–10:30"),
+        ("monthly", 10, "every month on the 2nd Tuesday, 10:00–10:30"),
+        ("monthly", 31, "every month on the last Tuesday, 10:00–10:30"),
+        ("quarterly", 3, "every 3 months on the 1st Tuesday, 10:00–10:30"),
+    ],
+)
+def test_no_series_wording_per_cadence(every: str, day: int, wording: str) -> None:
+    person = dataclasses.replace(ALICE, cadence=Cadence.parse(every))
+    slot = (Slot(at(day, 10, month=3), at(day, 10, 30, month=3)),)
+    text, _ = parts(render(proposal(Reason.NO_SERIES, slots=slot), person=person))
+    assert wording in text
+
+
+def test_header_injection_is_impossible() -> None:
+    eve = dataclasses.replace(ALICE, name="Eve\r\nBcc: x@y")
+    message = reparse(
+        render(
+            person=eve,
+            sender="cadence\r\nBcc: a@b <cadence@example.com>",
+            to=["olivia@example.com\nBcc: c@d"],
+            message_id="<id@x>\r\nBcc: e@f",
+        )
+    )
+    assert "Bcc" not in message
+    assert message["Subject"].startswith("1:1 with Eve Bcc: x@y: cancelled")
+    assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
+
+
+def test_html_is_escaped() -> None:
+    mallory = dataclasses.replace(ALICE, name="<script>alert(1)</script>")
+    _, page = parts(
+        render(person=mallory, notes=['<img src=x onerror="a()">'], agenda_url="javascript:x()")
+    )
+    assert "<script>" not in page and "<img" not in page
+    assert "&lt;script&gt;" in page
+    assert 'href="javascript' not in page
+
+
+# --- invitation --------------------------------------------------------------------
+
+
+def invite(p: Proposal | None = None, slot: Slot = SLOTS[0], **kw: object) -> icalendar.Calendar:
+    args: dict[str, object] = {"agenda_url": AGENDA, "stamp": STAMP}
+    args.update(kw)
+    person = args.pop("person", ALICE)
+    ics = messages.invitation(p or proposal(), slot, person, OWNER, **args)  # type: ignore[arg-type]
+    return icalendar.Calendar.from_ical(ics)
+
+
+def event_of(calendar: icalendar.Calendar) -> icalendar.Event:
+    (event,) = calendar.walk("VEVENT")
+    return event
+
+
+def test_invitation_is_an_itip_request() -> None:
+    calendar = invite()
+    assert calendar["METHOD"] == "REQUEST"
+    assert calendar["VERSION"] == "2.0"
+    assert calendar["PRODID"]
+    event = event_of(calendar)
+    assert event["UID"] == proposal().invitation_uid
+    assert event["SEQUENCE"] == 0
+    assert event.decoded("DTSTAMP") == STAMP
+    assert event.decoded("DTSTART") == SLOTS[0].start
+    assert event.decoded("DTEND") == SLOTS[0].end
+    assert event["DTSTART"].to_ical().endswith(b"Z")
+    assert event["SUMMARY"] == "1:1 Alice Example / Olivia Owner"
+    assert event["STATUS"] == "CONFIRMED"
+    assert event["TRANSP"] == "OPAQUE"
+    assert event["X-CADENCE-PERSON"] == "alice@example.com"
+    assert "RRULE" not in event
+
+
+def test_invitation_people() -> None:
+    event = event_of(invite())
+    organizer = event["ORGANIZER"]
+    assert organizer == "mailto:olivia@example.com"
+    assert organizer.params["CN"] == "Olivia Owner"
+    guests = {str(a): a.params for a in event["ATTENDEE"]}
+    alice = guests["mailto:alice@example.com"]
+    assert alice["CN"] == "Alice Example"
+    assert alice["ROLE"] == "REQ-PARTICIPANT"
+    assert alice["PARTSTAT"] == "NEEDS-ACTION"
+    assert alice["RSVP"] == "TRUE"
+    assert guests["mailto:olivia@example.com"]["PARTSTAT"] == "ACCEPTED"
+
+
+def test_invitation_carries_the_agenda_link() -> None:
+    event = event_of(invite())
+    assert event["URL"] == AGENDA
+    assert event["ATTACH"] == AGENDA
+    assert AGENDA in event["DESCRIPTION"]
+    bare = event_of(invite(agenda_url=None))
+    assert "URL" not in bare and "ATTACH" not in bare
+
+
+def test_invitation_uid_is_stable_and_sequence_is_passed() -> None:
+    first = event_of(invite())
+    again = event_of(invite(slot=SLOTS[1], stamp=STAMP + timedelta(hours=1), sequence=3))
+    assert first["UID"] == again["UID"]
+    assert again["SEQUENCE"] == 3
+    other = event_of(invite(proposal(id=43)))
+    assert other["UID"] != first["UID"]
+
+
+def round_trip(ics: bytes) -> None:
+    first = icalendar.Calendar.from_ical(ics)
+    second = icalendar.Calendar.from_ical(first.to_ical())
+    assert second["METHOD"] == first["METHOD"] == "REQUEST"
+    a, b = event_of(first), event_of(second)
+    for key in ("UID", "SUMMARY", "DESCRIPTION", "X-CADENCE-PERSON"):
+        assert a[key] == b[key]
+    assert a.decoded("DTSTART") == b.decoded("DTSTART")
+    assert a.get("RRULE") == b.get("RRULE")
+    assert [(str(x), dict(x.params)) for x in a["ATTENDEE"]] == [
+        (str(x), dict(x.params)) for x in b["ATTENDEE"]
+    ]
+
+
+def test_invitation_round_trips() -> None:
+    for reason in (Reason.CANCELLED, Reason.NO_SERIES):
+        ics = messages.invitation(
+            proposal(reason), SLOTS[0], ALICE, OWNER, agenda_url=AGENDA, stamp=STAMP
+        )
+        round_trip(ics)
+
+
+def series(every: str, start: datetime, until: datetime) -> list[datetime]:
+    person = dataclasses.replace(ALICE, cadence=Cadence.parse(every))
+    slot = Slot(start, start + timedelta(minutes=30))
+    calendar = invite(proposal(Reason.NO_SERIES), slot=slot, person=person)
+    event = event_of(calendar)
+    assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
+    found = recurring_ical_events.of(calendar).between(start, until)
+    return [e.decoded("DTSTART").astimezone(BERLIN) for e in found]
+
+
+@pytest.mark.parametrize(
+    ("every", "rule", "first", "expected"),
+    [
+        ("weekly", "FREQ=WEEKLY", date(2026, 3, 17), [date(2026, 3, d) for d in (17, 24, 31)]),
+        (
+            "biweekly",
+            "FREQ=WEEKLY;INTERVAL=2",
+            date(2026, 3, 17),
+            [date(2026, 3, 17), date(2026, 3, 31), date(2026, 4, 14)],
+        ),
+        (
+            "3w",
+            "FREQ=WEEKLY;INTERVAL=3",
+            date(2026, 3, 17),
+            [date(2026, 3, 17), date(2026, 4, 7), date(2026, 4, 28)],
+        ),
+        (
+            "monthly",
+            "FREQ=MONTHLY;BYDAY=2TU",
+            date(2026, 3, 10),
+            [date(2026, 3, 10), date(2026, 4, 14), date(2026, 5, 12)],
+        ),
+        (
+            "monthly",
+            "FREQ=MONTHLY;BYDAY=-1TU",
+            date(2026, 9, 29),
+            [date(2026, 9, 29), date(2026, 10, 27), date(2026, 11, 24)],
+        ),
+        (
+            "quarterly",
+            "FREQ=MONTHLY;INTERVAL=3;BYDAY=2TU",
+            date(2026, 3, 10),
+            [date(2026, 3, 10), date(2026, 6, 9), date(2026, 9, 8)],
+        ),
+    ],
+)
+def test_series_rule_follows_cadence_across_dst(
+    every: str, rule: str, first: date, expected: list[date]
+) -> None:
+    start = datetime(first.year, first.month, first.day, 10, 0, tzinfo=BERLIN)
+    person = dataclasses.replace(ALICE, cadence=Cadence.parse(every))
+    slot = Slot(start, start + timedelta(minutes=30))
+    event = event_of(invite(proposal(Reason.NO_SERIES), slot=slot, person=person))
+    assert event["RRULE"].to_ical().decode() == rule
+    found = series(every, start, start + timedelta(days=200))[:3]
+    assert [moment.date() for moment in found] == expected
+    # Europe/Berlin changes clocks on 29 March and 25 October 2026: the local time holds.
+    assert all(moment.weekday() == 1 and moment.hour == 10 for moment in found)
+    assert found[0].utcoffset() != found[-1].utcoffset()
+
+
+# --- invitation email (iMIP) ---------------------------------------------------------
+
+
+def invitation_email(**kw: object) -> EmailMessage:
+    args: dict[str, object] = {
+        "sender": "cadence <cadence@example.com>",
+        "message_id": "<invite-42@cadence.example.com>",
+        "agenda_url": AGENDA,
+        "stamp": STAMP,
+    }
+    args.update(kw)
+    person = args.pop("person", ALICE)
+    p = args.pop("proposal", proposal())
+    return messages.invitation_email(p, SLOTS[0], person, OWNER, **args)  # type: ignore[arg-type]
+
+
+def test_invitation_email_structure() -> None:
+    message = reparse(invitation_email())
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.iter_parts()
+    assert alternative.get_content_type() == "multipart/alternative"
+    text, calendar = alternative.iter_parts()
+    assert text.get_content_type() == "text/plain"
+    assert calendar.get_content_type() == "text/calendar"
+    assert calendar.get_param("method") == "REQUEST"
+    assert calendar.get_content_charset() == "utf-8"
+    assert attachment.get_content_type() == "application/ics"
+    assert attachment.get_filename() == "invite.ics"
+    expected = messages.invitation(
+        proposal(), SLOTS[0], ALICE, OWNER, agenda_url=AGENDA, stamp=STAMP
+    )
+    assert calendar.get_payload(decode=True) == expected
+    assert attachment.get_payload(decode=True) == expected
+
+
+def test_invitation_email_headers_and_text() -> None:
+    abroad = dataclasses.replace(ALICE, timezone="America/New_York")
+    message = reparse(invitation_email(person=abroad))
+    assert message["To"] == "Alice Example <alice@example.com>"
+    assert message["Cc"] == "Olivia Owner <olivia@example.com>"
+    assert message["Subject"].startswith("Invitation: 1:1 Alice Example / Olivia Owner @ ")
+    assert message["Message-ID"] == "<invite-42@cadence.example.com>"
+    assert message["X-Cadence-Proposal"] == "42"
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "Wed 25 Nov 2026, 10:00–10:30 (Europe/Berlin)" in text
+    assert "Wed 25 Nov 04:00–04:30 America/New_York" in text
+    assert AGENDA in text
+
+
+def test_invitation_email_is_not_injectable() -> None:
+    eve = dataclasses.replace(ALICE, name='Eve\r\nBcc: x@y "<script>"')
+    message = reparse(invitation_email(person=eve))
+    assert "Bcc" not in message
+    assert "\n" not in message["Subject"]
+    assert message["To"].addresses[0].addr_spec == "alice@example.com"
+
+
+# --- properties ---------------------------------------------------------------------
+
+names = st.text(
+    alphabet=st.characters(codec="utf-8")
+    | st.sampled_from("\r\n\t\x00\x0b\x0c\x1b\x7f\x85\u2028\u2029:;,\"'<>=?@\\"),
+    max_size=60,
+)
+
+
+@given(person_name=names, owner_name=names, note=names)
+def test_any_names_leave_headers_intact(person_name: str, owner_name: str, note: str) -> None:
+    person = dataclasses.replace(ALICE, name=person_name, timezone="Asia/Kolkata")
+    owner = dataclasses.replace(OWNER, name=owner_name)
+    for message in (
+        render(person=person, owner=owner, notes=[note]),
+        invitation_email(person=person),
+        messages.invitation_email(
+            proposal(Reason.NO_SERIES),
+            SLOTS[0],
+            person,
+            owner,
+            sender="cadence@example.com",
+            message_id="<x@y>",
+            agenda_url=None,
+            stamp=STAMP,
+        ),
+    ):
+        parsed = reparse(message)
+        assert parsed.keys() == message.keys()
+        assert "Bcc" not in parsed
+        for value in parsed.values():
+            assert "\r" not in value and "\n" not in value
+        assert parsed["Message-ID"] == message["Message-ID"]
+
+
+@given(person_name=names, owner_name=names, sequence=st.integers(0, 1000))
+def test_any_invitation_round_trips(person_name: str, owner_name: str, sequence: int) -> None:
+    person = dataclasses.replace(ALICE, name=person_name)
+    owner = dataclasses.replace(OWNER, name=owner_name)
+    for reason in (Reason.CANCELLED, Reason.NO_SERIES):
+        ics = messages.invitation(
+            proposal(reason), SLOTS[0], person, owner, agenda_url=AGENDA, stamp=STAMP,
+            sequence=sequence,
+        )  # fmt: skip
+        round_trip(ics)
+        event = event_of(icalendar.Calendar.from_ical(ics))
+        assert event["SEQUENCE"] == sequence
+        cn = {str(a): a.params["CN"] for a in event["ATTENDEE"]}
+        assert cn["mailto:alice@example.com"] == (
+            messages.clean(person_name).replace('"', "'").replace("\\", "/") or "alice@example.com"
+        )
