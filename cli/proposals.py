@@ -69,7 +69,7 @@ def list_(app: App, include_closed: bool, as_json: bool) -> None:
                 f"{s.end.astimezone(zone):%H:%M}{short}"
             )
     click.echo(
-        "\nAccept with `cadence proposals accept ID --slot N`, or `cadence proposals dismiss ID`."
+        "\nAccept: cadence proposals accept ID --slot N    Drop: cadence proposals dismiss ID"
     )
 
 

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from cadence.cli.main import cli
 from click.testing import CliRunner, Result
 
-from cadence.cli.main import cli
 from tests.support import feeds
 from tests.support.feed_server import FeedServer
 from tests.support.smtp_server import SmtpTestServer

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -275,15 +274,6 @@ def test_unreadable_files_are_named(
     with pytest.raises(SourceError) as error:
         fetch_feed("lea.ics", {}, base_dir=tmp_path)
     assert (error.value.source, error.value.reason) == ("lea.ics", expected)
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
-def test_unreadable_file_permission_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "lea.ics"
-    path.write_bytes(GOOGLE)
-    path.chmod(0)
-    with pytest.raises(SourceError, match="permission denied"):
-        fetch_feed(str(path), {})
 
 
 # -- the contract every calendar adapter passes ----------------------------------------

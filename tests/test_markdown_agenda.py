@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 from datetime import UTC, date, datetime, timedelta
@@ -184,17 +183,10 @@ def test_directory_that_is_a_file_is_an_agenda_error(tmp_path: Path) -> None:
         MarkdownAgendas(blocker / "sub", None, BERLIN).prepare(ALICE, OWNER, MEETING)
 
 
-def test_unwritable_directory_is_an_agenda_error(tmp_path: Path) -> None:
+def test_unusable_directory_is_an_agenda_error_naming_it(tmp_path: Path) -> None:
+    # A file where the directory should be fails for every user, root included.
     directory = tmp_path / "agendas"
-    directory.mkdir()
-    directory.chmod(0o555)
-    try:
-        probe = directory / "probe"
-        with contextlib.suppress(PermissionError):
-            probe.touch()
-            probe.unlink()
-            pytest.skip("permissions are not enforced here (running as root)")
-        with pytest.raises(AgendaError, match=str(directory)):
-            MarkdownAgendas(directory, None, BERLIN).ensure(ALICE, OWNER)
-    finally:
-        directory.chmod(0o755)
+    directory.write_text("not a directory", encoding="utf-8")
+    with pytest.raises(AgendaError, match=str(directory)):
+        MarkdownAgendas(directory, None, BERLIN).ensure(ALICE, OWNER)
+    assert directory.read_text(encoding="utf-8") == "not a directory"

@@ -169,6 +169,11 @@ def test_a_naive_moment_is_refused() -> None:
         period_containing(WEEKLY, ANCHOR, datetime(2024, 5, 15), BERLIN)
 
 
+def test_a_cadence_of_zero_weeks_is_refused() -> None:
+    with pytest.raises(ValueError, match="0 weeks"):
+        period_bounds(Cadence(Unit.WEEK, 0), ANCHOR, ANCHOR)
+
+
 # --- properties -----------------------------------------------------------------------
 
 ZONES = [

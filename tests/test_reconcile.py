@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -448,7 +449,9 @@ def worlds(draw: st.DrawFn) -> World:
         )
     )
     paused = draw(st.booleans())
-    until = draw(st.none() | st.dates(now.date() - timedelta(days=20), horizon.date() + timedelta(days=20)))
+    until = draw(
+        st.none() | st.dates(now.date() - timedelta(days=20), horizon.date() + timedelta(days=20))
+    )
     person = replace(
         ALICE,
         cadence=cadence,
@@ -476,7 +479,7 @@ def test_gaps_are_distinct_periods_of_the_window(world: World) -> None:
     assert all(g.period in periods for g in found)
     starts = [utc(g.period.start) for g in found]
     assert starts == sorted(set(starts))
-    for earlier, later in zip(found, found[1:], strict=False):
+    for earlier, later in pairwise(found):
         assert utc(earlier.period.end) <= utc(later.period.start)
     if any(g.reason is Reason.NO_SERIES for g in found):
         assert len(found) == 1
@@ -531,3 +534,10 @@ def test_find_gaps_is_deterministic_whatever_the_order(world: World, rng: st.Ran
     rng.shuffle(shuffled)
     assert world.gaps(shuffled) == found
     assert world.gaps(list(reversed(world.occurrences))) == found
+
+
+@given(worlds(), st.none() | st.integers(1, 400))
+def test_a_pause_past_the_horizon_yields_no_gaps(world: World, days: int | None) -> None:
+    until = None if days is None else world.horizon.date() + timedelta(days=days)
+    person = replace(world.person, paused=True, paused_until=until)
+    assert replace(world, person=person).gaps() == []
