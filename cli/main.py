@@ -24,14 +24,16 @@ log = logging.getLogger("cadence")
 
 
 class CadenceFailure(click.ClickException):
-    """A known error, shown as one line with its exit code (1 runtime, 2 usage/config)."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    """A known runtime error, shown as one line; exit code 1."""
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"cadence: {self.format_message()}", err=True)
+
+
+class CadenceUsageFailure(CadenceFailure):
+    """A usage or configuration error, shown as one line; exit code 2."""
+
+    exit_code = 2
 
 
 class CadenceGroup(click.Group):
@@ -41,14 +43,15 @@ class CadenceGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CadenceError as exc:
-            raise CadenceFailure(str(exc), exc.exit_code) from exc
+            failure = CadenceUsageFailure if exc.exit_code == 2 else CadenceFailure
+            raise failure(str(exc)) from exc
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:
             log.debug("unexpected error", exc_info=True)
             verbose = isinstance(ctx.obj, App) and ctx.obj.verbose
             hint = "" if verbose else " (rerun with --verbose for details)"
-            raise CadenceFailure(f"unexpected error: {exc!r}{hint}", 1) from exc
+            raise CadenceFailure(f"unexpected error: {exc!r}{hint}") from exc
 
 
 @click.group(

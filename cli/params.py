@@ -19,7 +19,8 @@ from cadence.daemon.values import (
 T = TypeVar("T")
 
 
-class ValueType(click.ParamType, Generic[T]):
+# click's ParamType is generic only in recent releases; stay compatible with 8.1.
+class ValueType(click.ParamType, Generic[T]):  # type: ignore[type-arg]
     """A click type around one of the value parsers; their ValueError becomes a usage error."""
 
     def __init__(self, name: str, parse: Callable[[str], T]) -> None:

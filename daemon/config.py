@@ -222,7 +222,7 @@ def build_config(data: dict[str, Any], path: Path, env: dict[str, str]) -> Confi
             lookahead=v["schedule.lookahead"],
         ),
         state_path=state,
-        calendar_backend=backend,
+        calendar_backend=str(backend),
         ics=ics,
         google=GoogleConfig(
             v["calendar.google.calendar_id"],
@@ -237,7 +237,7 @@ def build_config(data: dict[str, Any], path: Path, env: dict[str, str]) -> Confi
         email=EmailConfig(
             to=v["email.to"] or (owner.email,),
             sender=v["email.from"] or owner.email,
-            transport=transport,
+            transport=str(transport),
             smtp=SmtpConfig(
                 host=v["email.smtp.host"],
                 port=v["email.smtp.port"] or DEFAULT_PORTS[security],

@@ -195,7 +195,7 @@ def plan(svc: Services, people: Sequence[Person], now: datetime) -> tuple[list[G
                         meeting_start=meeting.start,
                     )
                 )
-    for proposal in store.proposals.list():
+    for proposal in store.proposals.all():
         if proposal.period.end <= now:
             actions.append(Action("expire", proposal.person, f"#{proposal.id}", proposal=proposal))
         elif proposal.gap_key not in current:

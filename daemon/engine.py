@@ -231,7 +231,7 @@ class Engine:
     # -- proposals ----------------------------------------------------------
 
     def proposals(self, *, include_closed: bool = False) -> list[Proposal]:
-        return self.store.proposals.list(include_closed=include_closed)
+        return self.store.proposals.all(include_closed=include_closed)
 
     def proposal(self, proposal_id: int) -> Proposal:
         found = self.store.proposals.get(proposal_id)
@@ -331,6 +331,6 @@ class Engine:
             "outbox_pending": len(backlog),
             "outbox_failed": len(store.proposals.outbox(["failed"])),
             "outbox_unconfirmed": len(store.proposals.outbox(["unconfirmed"])),
-            "open_proposals": len(store.proposals.list()),
+            "open_proposals": len(store.proposals.all()),
             "people": len(store.people.all()),
         }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -129,6 +129,10 @@ class Owner:
         return ZoneInfo(self.timezone)
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
 @dataclass(frozen=True, order=True)
 class Interval:
     """A half-open span of time ``[start, end)``."""
@@ -136,15 +140,18 @@ class Interval:
     start: datetime
     end: datetime
 
+    # Python compares and subtracts two datetimes that share a tzinfo by wall
+    # clock, which is wrong across a DST change; UTC makes them instants.
+
     def overlaps(self, other: Interval) -> bool:
-        return self.start < other.end and other.start < self.end
+        return _utc(self.start) < _utc(other.end) and _utc(other.start) < _utc(self.end)
 
     def contains(self, moment: datetime) -> bool:
-        return self.start <= moment < self.end
+        return _utc(self.start) <= _utc(moment) < _utc(self.end)
 
     @property
     def duration(self) -> timedelta:
-        return self.end - self.start
+        return _utc(self.end) - _utc(self.start)
 
 
 @dataclass(frozen=True, order=True)
@@ -270,7 +277,7 @@ class Slot:
 
     @property
     def duration(self) -> timedelta:
-        return self.end - self.start
+        return _utc(self.end) - _utc(self.start)
 
 
 class ProposalStatus(StrEnum):

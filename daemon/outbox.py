@@ -38,7 +38,7 @@ class Delivery:
 def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
     """Return the wait after ``attempts`` failures: capped exponential, with full jitter
     on the upper half so many queued mails do not hit a recovering server at once."""
-    ceiling = min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY)
+    ceiling = min(FIRST_RETRY * (1 << min(max(attempts - 1, 0), 20)), MAX_RETRY)
     fraction = 0.5 + 0.5 * (rng or random).random()
     return ceiling * fraction
 

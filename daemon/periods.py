@@ -29,7 +29,7 @@ def start_of_day(day: date, zone: ZoneInfo) -> datetime:
     """Given a local date and a timezone, return the first instant of that day, in ``zone``.
 
     That is local midnight, except where a DST change skips midnight (Santiago,
-    Asunción, Havana): the day then starts when the clocks jump, at 01:00.
+    Asunción, Havana): the day then starts when the clocks jump, at 01:00 say.
     """
     # fold=0 reads a skipped wall time with the offset in force before the jump,
     # which lands exactly on the jump when the skipped span starts at midnight,
@@ -99,7 +99,7 @@ def periods_between(
     if _utc(end) <= _utc(start):
         return []
     period = period_containing(cadence, anchor, start, zone)
-    periods = []
+    periods: list[Period] = []
     while _utc(period.start) < _utc(end):
         periods.append(period)
         period = _following(cadence, anchor, period, zone)

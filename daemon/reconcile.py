@@ -9,7 +9,7 @@ period (a cancelled instance, a decline, a move) only explains *why* it has no
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -122,8 +122,8 @@ def _reason(
 ) -> tuple[Reason, Occurrence | None]:
     """Given an unsatisfied period and the person's 1:1s, return why it has no 1:1 and
     the occurrence that says so (the earliest, when several do)."""
-    meant = sorted((o for o in ones if _within(o.original_start, period)), key=_order)
-    rules = (
+    meant = [o for o in ones if _within(o.original_start, period)]  # ones are in order
+    rules: tuple[tuple[Reason, Callable[[Occurrence], bool]], ...] = (
         (Reason.CANCELLED, lambda o: o.status is Status.CANCELLED),
         (Reason.DELETED, lambda o: o.status is Status.DELETED),
         (Reason.DECLINED, lambda o: o.status in _LIVE and _declined(o, owner, person)),

@@ -128,7 +128,7 @@ def test_a_failing_render_leaves_neither_proposal_nor_email(tmp_path: Path) -> N
     with Store(tmp_path / "state.db") as store:
         with pytest.raises(RuntimeError):
             store.proposals.create(draft(), broken, NOW)
-        assert store.proposals.list(include_closed=True) == []
+        assert store.proposals.all(include_closed=True) == []
         assert store.proposals.outbox() == []
 
 

@@ -102,7 +102,7 @@ class Proposals:
         ).fetchone()
         return _proposal(row) if row else None
 
-    def list(self, *, include_closed: bool = False) -> list[Proposal]:
+    def all(self, *, include_closed: bool = False) -> list[Proposal]:
         query = "SELECT * FROM proposals"
         if not include_closed:
             query += " WHERE status IN ('open', 'sent')"

@@ -53,34 +53,49 @@ def build(today: date) -> str:
     ]
     alice = people("olivia@example.com", "alice@example.com")
     lines += event(
-        "alice-weekly@example.com", "Alice / Olivia 1:1",
-        stamp(series_start, 10), stamp(series_start, 10, 30),
-        "RRULE:FREQ=WEEKLY;BYDAY=TU", *alice,
+        "alice-weekly@example.com",
+        "Alice / Olivia 1:1",
+        stamp(series_start, 10),
+        stamp(series_start, 10, 30),
+        "RRULE:FREQ=WEEKLY;BYDAY=TU",
+        *alice,
     )
     lines += event(
-        "alice-weekly@example.com", "Alice / Olivia 1:1",
-        stamp(next_tuesday, 10), stamp(next_tuesday, 10, 30),
-        f"RECURRENCE-ID;TZID={ZONE}:{stamp(next_tuesday, 10)}", "STATUS:CANCELLED", *alice,
+        "alice-weekly@example.com",
+        "Alice / Olivia 1:1",
+        stamp(next_tuesday, 10),
+        stamp(next_tuesday, 10, 30),
+        f"RECURRENCE-ID;TZID={ZONE}:{stamp(next_tuesday, 10)}",
+        "STATUS:CANCELLED",
+        *alice,
     )
     lines += event(
-        "bob-biweekly@example.com", "Bob <> Olivia",
-        stamp(bob_start, 14), stamp(bob_start, 14, 30),
+        "bob-biweekly@example.com",
+        "Bob <> Olivia",
+        stamp(bob_start, 14),
+        stamp(bob_start, 14, 30),
         "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TH",
         *people("olivia@example.com", "bob@example.com"),
     )
     lines += event(
-        "standup@example.com", "Team standup",
-        stamp(series_start - timedelta(days=1), 9, 30), stamp(series_start - timedelta(days=1), 9, 45),
+        "standup@example.com",
+        "Team standup",
+        stamp(series_start - timedelta(days=1), 9, 30),
+        stamp(series_start - timedelta(days=1), 9, 45),
         "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
     )
     workshop = next_tuesday + timedelta(days=1)
     lines += event(
-        "planning@example.com", "Quarterly planning workshop",
-        stamp(workshop, 13), stamp(workshop, 17),
+        "planning@example.com",
+        "Quarterly planning workshop",
+        stamp(workshop, 13),
+        stamp(workshop, 17),
     )
     lines += event(
-        "review@example.com", "Architecture review",
-        stamp(next_tuesday, 9, 45), stamp(next_tuesday, 11, 30),
+        "review@example.com",
+        "Architecture review",
+        stamp(next_tuesday, 9, 45),
+        stamp(next_tuesday, 11, 30),
     )
     lines.append("END:VCALENDAR")
     return "\r\n".join(lines) + "\r\n"
