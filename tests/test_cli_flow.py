@@ -249,3 +249,64 @@ def test_dismissed_proposals_stay_dismissed(world: World) -> None:
     (proposal,) = world.json("proposals", "list", "--all")  # type: ignore[misc]
     assert proposal["status"] == "dismissed"
     assert len(world.mails()) == 1
+
+
+def test_a_decline_by_the_person_is_a_gap(world: World) -> None:
+    world.feed.set_body(feeds.calendar(alice_series(declined={NEXT_WEEK: ALICE})))
+    result = world.json("sync")
+    assert result["gaps"] == 1  # type: ignore[index]
+    (proposal,) = world.json("proposals", "list")  # type: ignore[misc]
+    assert proposal["reason"] == "declined"
+
+
+def test_a_deleted_single_meeting_is_a_gap(world: World) -> None:
+    bob = "bob@example.com"
+    held = feeds.single("bob-nov@google.com", "Bob", datetime(2026, 11, 12, 15, tzinfo=BERLIN),
+                        30, attendees=[feeds.OWNER, bob])  # fmt: skip
+    planned = feeds.single("bob-dec@google.com", "Bob", datetime(2026, 12, 10, 15, tzinfo=BERLIN),
+                           30, attendees=[feeds.OWNER, bob])  # fmt: skip
+    world.feed.set_body(feeds.calendar(alice_series(), held, planned))
+    world.run("person", "add", bob, "--name", "Bob", "--every", "monthly", "--kind", "peer")
+    first = world.json("sync")
+    assert first["gaps"] == 1  # type: ignore[index]  # January: nothing planned yet
+    world.feed.set_body(feeds.calendar(alice_series(), held))
+    world.json("sync")
+    reasons = {(p["person"], p["reason"]) for p in world.json("proposals", "list")}  # type: ignore[attr-defined]
+    assert (bob, "deleted") in reasons and (bob, "missing") in reasons
+
+
+def test_someone_without_any_series_gets_one_recurring_proposal(world: World) -> None:
+    carol = "carol@example.com"
+    world.run("person", "add", carol, "--name", "Carol", "--every", "biweekly", "--day", "wed")
+    world.json("sync")
+    proposals = [p for p in world.json("proposals", "list") if p["person"] == carol]  # type: ignore[attr-defined]
+    (proposal,) = proposals
+    assert proposal["reason"] == "no-series"
+    world.run("proposals", "accept", str(proposal["id"]))
+    invite = world.smtp.messages[-1].message
+    part = next(p for p in invite.walk() if p.get_content_type() == "text/calendar")
+    event = next(iter(icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")))
+    assert event["RRULE"]["FREQ"] == ["WEEKLY"] and event["RRULE"]["INTERVAL"] == [2]
+
+
+def test_a_busy_feed_keeps_the_persons_busy_time_clear(world: World, tmp_path: Path) -> None:
+    world.run("sync", "--dry-run")
+    # Alice is busy all of Monday to Wednesday next week: slots must avoid those days.
+    busy = tmp_path / "alice-busy.ics"
+    busy.write_bytes(
+        feeds.calendar(
+            feeds.single("offsite@x", "Offsite", datetime(2026, 11, 30, 0, tzinfo=BERLIN), 72 * 60)
+        )
+    )
+    world.run("person", "set", ALICE, "--busy-feed", str(busy))
+    world.json("sync")
+    (proposal,) = world.json("proposals", "list")  # type: ignore[misc]
+    days = {datetime.fromisoformat(s["start"]).date().isoformat() for s in proposal["slots"]}
+    assert days and days.isdisjoint({"2026-11-30", "2026-12-01", "2026-12-02"})
+
+
+def test_a_proposal_expires_when_its_period_ends(world: World) -> None:
+    world.run("sync")
+    world.json("sync", now=datetime(2026, 12, 8, 9, tzinfo=BERLIN))
+    (proposal,) = world.json("proposals", "list", "--all")  # type: ignore[misc]
+    assert proposal["status"] == "expired"
