@@ -58,7 +58,7 @@ def _options(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any
             help="report, manager, peer, cross-functional or skip-level [default: report].",
         ),
         click.option("--timezone", type=params.ZONE, help="Their IANA timezone, if not yours."),
-        click.option("--busy-feed", help="Their free/busy ICS feed (URL or path)."),
+        click.option("--busy-feed", metavar="URL", help="Their free/busy ICS feed (URL or path)."),
     ]
 
     def apply(func: Callable[..., Any]) -> Callable[..., Any]:

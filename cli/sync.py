@@ -11,7 +11,7 @@ from cadence.daemon.config_schema import render_example
 from cadence.daemon.cycle import CycleReport
 
 
-@click.command()
+@click.command(short_help="Write a starter config.")
 @click.option(
     "--backend",
     type=click.Choice(["ics", "google"]),
@@ -47,7 +47,7 @@ def _print_report(report: CycleReport, dry_run: bool, zone: Any) -> None:
         click.echo(f"error: {error['source']}: {error['message']}", err=True)
 
 
-@click.command()
+@click.command(short_help="Run one cycle: find gaps, propose times, send email.")
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing, send nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @pass_app
@@ -72,7 +72,7 @@ def _when(moment: datetime | None, zone: Any) -> str:
     return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}" if moment else "never"
 
 
-@click.command()
+@click.command(short_help="Show the last cycle, source health, outbox, proposals.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @pass_app
 def status(app: App, as_json: bool) -> None:

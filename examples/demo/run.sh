@@ -6,6 +6,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 export CADENCE_CONFIG="$here/cadence.toml"
 rm -rf state maildir agendas
+# Alice's agenda as the last 1:1 left it: two open action items to carry over.
+mkdir agendas && cp alice-agenda-so-far.md agendas/alice-at-example.com.md
 
 python3 make_feed.py calendar.ics
 cadence person add alice@example.com --name "Alice Example" --every weekly \
