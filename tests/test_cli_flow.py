@@ -310,3 +310,20 @@ def test_a_proposal_expires_when_its_period_ends(world: World) -> None:
     world.json("sync", now=datetime(2026, 12, 8, 9, tzinfo=BERLIN))
     (proposal,) = world.json("proposals", "list", "--all")  # type: ignore[misc]
     assert proposal["status"] == "expired"
+
+
+def test_a_mail_outage_keeps_the_email_queued_until_it_heals(world: World) -> None:
+    world.smtp.data_reply = "451 4.3.0 Try again later"
+    failed = world.run("sync", "--json")
+    assert failed.exit_code == 1
+    assert json.loads(failed.stdout)["proposals_created"] == 1
+    assert world.json("status")["outbox"]["pending"] == 1  # type: ignore[index]
+    world.smtp.data_reply = None
+    too_soon = world.json("sync", now=NOW + timedelta(seconds=5))
+    assert too_soon["emails_sent"] == 0  # type: ignore[index]  # backing off
+    healed = world.json("sync", now=NOW + timedelta(minutes=5))
+    assert healed["emails_sent"] == 1 and healed["errors"] == []  # type: ignore[index]
+    world.json("sync", now=NOW + timedelta(minutes=30))
+    assert len(world.mails()) == 1
+    (proposal,) = world.json("proposals", "list")  # type: ignore[misc]
+    assert proposal["status"] == "sent"
