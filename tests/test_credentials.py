@@ -6,7 +6,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from cadence.daemon.credentials import credential, write_secret
 from cadence.daemon.errors import ConfigError
 
