@@ -25,7 +25,6 @@ from cadence.daemon.mail import Transport
 from cadence.daemon.model import (
     Gap,
     Interval,
-    Occurrence,
     Person,
     Proposal,
     ProposalStatus,
@@ -106,6 +105,17 @@ class CycleReport:
         }
 
 
+def slot_rules(config: Config) -> SlotRules:
+    """Return the slot rules the config's [schedule] sets."""
+    return SlotRules(
+        hours=config.schedule.hours,
+        zone=config.owner.zone,
+        buffer=config.schedule.buffer,
+        max_per_day=config.schedule.max_per_day,
+        min_notice=config.schedule.min_notice,
+    )
+
+
 def window_for(config: Config, now: datetime) -> Interval:
     """Return the span read from the sources, whole UTC days: a window that slid with
     every cycle would make each read look new to the adapters and defeat HTTP 304."""
@@ -181,12 +191,19 @@ def plan(svc: Services, people: Sequence[Person], now: datetime) -> tuple[list[G
     occurrences = store.observations.occurrences(now - HISTORY, [OWNER_SOURCE])
     actions: list[Action] = []
     current: dict[str, Gap] = {}
+    # Each person's live 1:1s, worked out once: agendas and the per-day limit
+    # of every slot search need them.
+    live = {
+        p.email: [o for o in one_on_ones(p, owner, occurrences) if is_live(o, owner, p)]
+        for p in people
+    }
+    booked = [o.interval for meetings in live.values() for o in meetings]
+    ahead = now + config.agenda.prepare_ahead
     for person in people:
         for gap in find_gaps(person, owner, occurrences, now, horizon):
             current[gap.key] = gap
-        ahead = now + config.agenda.prepare_ahead
-        for meeting in one_on_ones(person, owner, occurrences):
-            if is_live(meeting, owner, person) and now <= meeting.start <= ahead:
+        for meeting in live[person.email]:
+            if now <= meeting.start <= ahead:
                 actions.append(
                     Action(
                         "prepare-agenda",
@@ -209,7 +226,7 @@ def plan(svc: Services, people: Sequence[Person], now: datetime) -> tuple[list[G
         if store.proposals.by_gap(key) is not None:
             continue
         person = by_email[gap.person]
-        slots = tuple(_slots_for(svc, person, gap, occurrences, people, now))
+        slots = tuple(_slots_for(svc, person, gap, booked, now))
         detail = f"{gap.reason} {gap.period.start.astimezone(owner.zone):%Y-%m-%d}: " + (
             ", ".join(f"{s.start.astimezone(owner.zone):%a %d %b %H:%M}" for s in slots)
             or "no free slot"
@@ -219,36 +236,21 @@ def plan(svc: Services, people: Sequence[Person], now: datetime) -> tuple[list[G
 
 
 def _slots_for(
-    svc: Services,
-    person: Person,
-    gap: Gap,
-    occurrences: Sequence[Occurrence],
-    people: Sequence[Person],
-    now: datetime,
+    svc: Services, person: Person, gap: Gap, booked: Sequence[Interval], now: datetime
 ) -> list[Slot]:
-    config = svc.config
-    rules = SlotRules(
-        hours=config.schedule.hours,
-        zone=config.owner.zone,
-        buffer=config.schedule.buffer,
-        max_per_day=config.schedule.max_per_day,
-        min_notice=config.schedule.min_notice,
-    )
+    """Return the ranked free slots for a gap; ``booked`` are the owner's live 1:1s."""
     period = gap.period
-    busy = svc.store.observations.busy(OWNER_SOURCE, period)
-    person_busy = (
-        svc.store.observations.busy(busy_source(person), period) if person.busy_feed else []
-    )
-    booked = [
-        o.interval
-        for p in people
-        for o in one_on_ones(p, config.owner, occurrences)
-        if is_live(o, config.owner, p) and period.overlaps(o.interval)
-    ]
-    return list(
-        find_slots(
-            period, person, rules, now=now, busy=busy, person_busy=person_busy, booked=booked
-        )
+    observations = svc.store.observations
+    busy = observations.busy(OWNER_SOURCE, period)
+    person_busy = observations.busy(busy_source(person), period) if person.busy_feed else []
+    return find_slots(
+        period,
+        person,
+        slot_rules(svc.config),
+        now=now,
+        busy=busy,
+        person_busy=person_busy,
+        booked=[b for b in booked if period.overlaps(b)],
     )
 
 

@@ -33,6 +33,7 @@ from cadence.daemon.cycle import (
     busy_source,
     read_sources,
     run_cycle,
+    slot_rules,
 )
 from cadence.daemon.errors import (
     CadenceError,
@@ -49,7 +50,7 @@ from cadence.daemon.model import Interval, Person, Proposal, ProposalStatus, Slo
 from cadence.daemon.outbox import deliver_due
 from cadence.daemon.proposing import ProposalMailer
 from cadence.daemon.reconcile import is_live, one_on_ones
-from cadence.daemon.slots import SlotRules, slot_is_free
+from cadence.daemon.slots import slot_is_free
 from cadence.daemon.store import Store
 
 log = logging.getLogger(__name__)
@@ -274,13 +275,7 @@ class Engine:
 
     def _still_free(self, slot: Slot, person: Person, now: datetime) -> bool:
         config, obs = self.config, self.store.observations
-        rules = SlotRules(
-            hours=config.schedule.hours,
-            zone=config.owner.zone,
-            buffer=config.schedule.buffer,
-            max_per_day=config.schedule.max_per_day,
-            min_notice=config.schedule.min_notice,
-        )
+        rules = slot_rules(config)
         window = Interval(slot.start - config.schedule.buffer, slot.end + config.schedule.buffer)
         occurrences = obs.occurrences(window.start - config.schedule.lookahead, [OWNER_SOURCE])
         day_booked = [

@@ -84,7 +84,8 @@ def icalendar_problem(body: bytes, what: str = "the response") -> str | None:
     stream, or None."""
     head = body[:4096].removeprefix(_BOM).lstrip()
     if head[:15].upper() == b"BEGIN:VCALENDAR":
-        if not body.rstrip().upper().endswith(b"END:VCALENDAR"):
+        # Only the tail matters: upper-casing a whole multi-MB body would copy it.
+        if not body[-4096:].rstrip().upper().endswith(b"END:VCALENDAR"):
             return "the feed is cut short (it does not end with END:VCALENDAR); will retry"
         return None
     if not head:
