@@ -97,9 +97,8 @@ def add(
       cadence person add alice@example.com --name "Alice Example" --every weekly \\
         --day tue --time 10:00 --duration 30m --kind report
     """
-    new = Person(email=email, name=name.strip(), cadence=cadence)
-    changes = _changes(None, day, at, duration, kind, timezone, busy_feed)
-    new = app.engine().add_person(Person(**{**new.__dict__, **changes}))
+    given = _changes(name, day, at, duration, kind, timezone, busy_feed, cadence)
+    new = app.engine().add_person(Person(email=email, **given))
     click.echo(
         f"Added {new.name} <{new.email}>: {new.cadence} 1:1, usually "
         f"{WEEKDAYS[new.day]} {new.time:%H:%M} for {format_duration(new.duration)}."
