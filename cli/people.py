@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import date, time, timedelta
+from datetime import date
 from typing import Any
 
 import click
 from cadence.cli import params
 from cadence.cli.context import App, pass_app, print_json, table
-from cadence.daemon.model import WEEKDAYS, Cadence, Kind, Person
+from cadence.daemon.model import WEEKDAYS, Person
 from cadence.daemon.values import format_duration
 
 
@@ -78,18 +78,7 @@ def person() -> None:
 @click.argument("email", type=params.EMAIL)
 @_options(required=True)
 @pass_app
-def add(
-    app: App,
-    email: str,
-    name: str,
-    cadence: Cadence,
-    day: int | None,
-    at: time | None,
-    duration: timedelta | None,
-    kind: Kind | None,
-    timezone: str | None,
-    busy_feed: str | None,
-) -> None:
+def add(app: App, /, email: str, **options: Any) -> None:
     """Add EMAIL with a 1:1 every CADENCE.
 
     \b
@@ -97,55 +86,30 @@ def add(
       cadence person add alice@example.com --name "Alice Example" --every weekly \\
         --day tue --time 10:00 --duration 30m --kind report
     """
-    given = _changes(name, day, at, duration, kind, timezone, busy_feed, cadence)
-    new = app.engine().add_person(Person(email=email, **given))
+    new = app.engine().add_person(Person(email=email, **_given(options)))
     click.echo(
         f"Added {new.name} <{new.email}>: {new.cadence} 1:1, usually "
         f"{WEEKDAYS[new.day]} {new.time:%H:%M} for {format_duration(new.duration)}."
     )
 
 
-def _changes(
-    name: str | None,
-    day: int | None,
-    at: time | None,
-    duration: timedelta | None,
-    kind: Kind | None,
-    timezone: str | None,
-    busy_feed: str | None,
-    cadence: Cadence | None = None,
-) -> dict[str, Any]:
-    given = {
-        "name": name.strip() if name else None,
-        "cadence": cadence,
-        "day": day,
-        "time": at,
-        "duration": duration,
-        "kind": kind,
-        "timezone": timezone,
-        "busy_feed": busy_feed,
-    }
-    return {k: v for k, v in given.items() if v is not None}
+def _given(options: dict[str, Any]) -> dict[str, Any]:
+    """Return the Person fields among the options ``add`` and ``set`` share, leaving
+    out those not given."""
+    fields = dict(options)
+    fields["time"] = fields.pop("at", None)
+    if fields.get("name"):
+        fields["name"] = fields["name"].strip()
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 @person.command("set")
 @click.argument("email", type=params.EMAIL)
 @_options(required=False)
 @pass_app
-def set_(
-    app: App,
-    email: str,
-    name: str | None,
-    cadence: Cadence | None,
-    day: int | None,
-    at: time | None,
-    duration: timedelta | None,
-    kind: Kind | None,
-    timezone: str | None,
-    busy_feed: str | None,
-) -> None:
+def set_(app: App, /, email: str, **options: Any) -> None:
     """Change EMAIL's cadence, usual time, kind or feeds (only the options given)."""
-    changes = _changes(name, day, at, duration, kind, timezone, busy_feed, cadence)
+    changes = _given(options)
     if not changes:
         raise click.UsageError("nothing to change: give at least one option (see --help)")
     updated = app.engine().update_person(email, **changes)

@@ -152,9 +152,12 @@ def read_sources(
             store.observations.record_unchanged(name, calendar.name, result.state, now)
             continue
         changed = True
-        keep = [o for o in result.occurrences if worth_keeping(o, owner, people)]
-        if name != OWNER_SOURCE:
-            keep = []  # a person's busy feed tells when they are busy, nothing more
+        # A person's busy feed tells when they are busy, nothing more.
+        keep = (
+            [o for o in result.occurrences if worth_keeping(o, owner, people)]
+            if name == OWNER_SOURCE
+            else []
+        )
         vanished = store.observations.record_read(
             name,
             calendar.name,
@@ -254,12 +257,18 @@ def _slots_for(
     )
 
 
-def execute(svc: Services, actions: Sequence[Action], now: datetime, report: CycleReport) -> None:
+def execute(
+    svc: Services,
+    people: Sequence[Person],
+    actions: Sequence[Action],
+    now: datetime,
+    report: CycleReport,
+) -> None:
     """Carry out the plan; each action is idempotent, so a crash midway is harmless."""
-    people = {p.email: p for p in svc.store.people.all()}
+    by_email = {p.email: p for p in people}
     owner = svc.config.owner
     for action in actions:
-        person = people.get(action.person)
+        person = by_email.get(action.person)
         try:
             if action.kind == "expire" and action.proposal:
                 svc.store.proposals.set_status(action.proposal.id, ProposalStatus.EXPIRED, now)
@@ -296,7 +305,7 @@ def run_cycle(
         report.gaps = len(gaps)
         report.reconciled = True
         if not dry_run:
-            execute(svc, actions, now, report)
+            execute(svc, people, actions, now, report)
             store.set_meta("planned", fingerprint)
     if not dry_run:
         try:

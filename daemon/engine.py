@@ -257,7 +257,8 @@ class Engine:
         person = self.person(proposal.person)
         now = self.clock()
         report = CycleReport(started=now)
-        read_sources(self.services(), self.people(), now, report)
+        services = self.services()
+        read_sources(services, self.people(), now, report)
         for error in report.errors:
             log.warning("could not refresh %s: %s", error["source"], error["message"])
         slot = proposal.slots[number - 1]
@@ -267,7 +268,7 @@ class Engine:
                 f"({slot.start.astimezone(self.config.owner.zone):%a %d %b %H:%M}) is no longer "
                 "free in your calendar; choose another with --slot"
             )
-        self.services().mailer.accept(proposal, person, number, now)
+        services.mailer.accept(proposal, person, number, now)
         if now <= slot.start <= now + self.config.agenda.prepare_ahead:
             self.agendas.prepare(person, self.config.owner, slot.start)
         deliver_due(self.store.proposals, self.transport, now)
