@@ -114,6 +114,15 @@ def _xdg(env: dict[str, str], var: str, fallback: str, *parts: str) -> Path:
     return Path(base).joinpath(*parts)
 
 
+def _state_dir(env: dict[str, str], var: str, fallback: str, name: str) -> Path:
+    """Return where ``name`` lives by default: under systemd's $STATE_DIRECTORY when
+    the service manager set one (``StateDirectory=``), else under the XDG directory."""
+    service_dir = env.get("STATE_DIRECTORY", "").split(":")[0]
+    if service_dir:
+        return Path(service_dir) / name
+    return _xdg(env, var, fallback, "cadence", name)
+
+
 def _validate(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     """Given the parsed TOML, return every option's value by dotted key, and the problems."""
     values: dict[str, Any] = {}
@@ -196,11 +205,11 @@ def build_config(data: dict[str, Any], path: Path, env: dict[str, str]) -> Confi
         raise ConfigError(problems, source=str(path))
 
     owner = Owner(v["owner.name"], v["owner.email"], v["owner.timezone"])
-    state = resolve(v["state.path"]) or _xdg(
-        env, "XDG_STATE_HOME", ".local/state", "cadence", "cadence.db"
+    state = resolve(v["state.path"]) or _state_dir(
+        env, "XDG_STATE_HOME", ".local/state", "cadence.db"
     )
-    agenda_dir = resolve(v["agenda.directory"]) or _xdg(
-        env, "XDG_DATA_HOME", ".local/share", "cadence", "agendas"
+    agenda_dir = resolve(v["agenda.directory"]) or _state_dir(
+        env, "XDG_DATA_HOME", ".local/share", "agendas"
     )
     security = v["email.smtp.security"]
     ics = None

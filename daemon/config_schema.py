@@ -199,7 +199,8 @@ SCHEMA: tuple[Section, ...] = (
                 "path",
                 _string,
                 None,
-                "SQLite database; default $XDG_STATE_HOME/cadence/cadence.db.",
+                "SQLite database; default $STATE_DIRECTORY/cadence.db under systemd, "
+                "else $XDG_STATE_HOME/cadence/cadence.db.",
                 '"/var/lib/cadence/cadence.db"',
                 commented=True,
             ),
@@ -293,7 +294,8 @@ SCHEMA: tuple[Section, ...] = (
                 "directory",
                 _string,
                 None,
-                "Where Markdown agendas live; default $XDG_DATA_HOME/cadence/agendas.",
+                "Where Markdown agendas live; default $STATE_DIRECTORY/agendas under "
+                "systemd, else $XDG_DATA_HOME/cadence/agendas.",
                 '"agendas"',
                 commented=True,
             ),

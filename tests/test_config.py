@@ -120,3 +120,11 @@ def test_starter_configs_load(tmp_path: Path) -> None:
 def test_durations_round_trip(amount: int, unit: str) -> None:
     value = parse_duration(f"{amount}{unit}")
     assert parse_duration(format_duration(value)) == value
+
+
+def test_under_systemd_state_and_agendas_default_to_the_state_directory(tmp_path: Path) -> None:
+    # StateDirectory= sets $STATE_DIRECTORY (colon-separated when it names several).
+    env = {"STATE_DIRECTORY": f"{tmp_path}/lib/cadence:/elsewhere", "XDG_STATE_HOME": "/nope"}
+    config = load_config(write(tmp_path, MINIMAL), env=env)
+    assert config.state_path == tmp_path / "lib" / "cadence" / "cadence.db"
+    assert config.agenda.directory == tmp_path / "lib" / "cadence" / "agendas"
