@@ -8,16 +8,17 @@ configuration); anything unexpected prints one line and the hint to rerun with
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import IO, Any
 
 import click
 from cadence.cli.context import App
+from cadence.cli.daemon import daemon
+from cadence.cli.doctor import doctor
 from cadence.cli.people import person
 from cadence.cli.proposals import agenda, proposals
 from cadence.cli.sync import init, status, sync
-from cadence.daemon import __version__
+from cadence.daemon import __version__, logs
 from cadence.daemon.errors import CadenceError
 
 log = logging.getLogger("cadence")
@@ -80,11 +81,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
       cadence person add EMAIL ...  say who you have 1:1s with
       cadence sync                  one cycle: find gaps, propose times
     """
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(logging.DEBUG if verbose else logging.WARNING, timestamps=False)
     app = App(config_path, verbose)
     ctx.obj = app
     ctx.call_on_close(app.close)
@@ -93,9 +90,11 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 cli.add_command(init)
 cli.add_command(person)
 cli.add_command(sync)
+cli.add_command(daemon)
 cli.add_command(status)
 cli.add_command(proposals)
 cli.add_command(agenda)
+cli.add_command(doctor)
 
 
 def main() -> None:

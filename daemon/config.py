@@ -72,6 +72,8 @@ class EmailConfig:
     transport: str
     smtp: SmtpConfig
     maildir: Path | None
+    retry_first: timedelta = timedelta(minutes=1)
+    retry_max: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,9 @@ def build_config(data: dict[str, Any], path: Path, env: dict[str, str]) -> Confi
     transport = v.get("email.transport")
     if transport == "maildir" and not v.get("email.maildir.path"):
         problems.append(Problem("email.maildir.path", "missing; the maildir transport needs it"))
+    first, longest = v.get("email.retry_first"), v.get("email.retry_max")
+    if first is not None and longest is not None and first > longest:
+        problems.append(Problem("email.retry_max", "must not be shorter than email.retry_first"))
     if problems:
         raise ConfigError(problems, source=str(path))
 
@@ -256,6 +261,8 @@ def build_config(data: dict[str, Any], path: Path, env: dict[str, str]) -> Confi
                 timeout=v["email.smtp.timeout"],
             ),
             maildir=resolve(v["email.maildir.path"]),
+            retry_first=v["email.retry_first"],
+            retry_max=v["email.retry_max"],
         ),
         interval=v["daemon.interval"],
         digest=DigestConfig(v["digest.enabled"], v["digest.day"], v["digest.time"]),

@@ -339,6 +339,20 @@ SCHEMA: tuple[Section, ...] = (
             Option(
                 "transport", _choice("smtp", "maildir"), "smtp", '"smtp" or "maildir".', '"smtp"'
             ),
+            Option(
+                "retry_first",
+                duration,
+                parse_duration("1m"),
+                "Wait before retrying an email the server did not take; doubles each time.",
+                '"1m"',
+            ),
+            Option(
+                "retry_max",
+                duration,
+                parse_duration("1h"),
+                "Longest wait between retries of one email.",
+                '"1h"',
+            ),
         ),
     ),
     Section(

@@ -30,7 +30,7 @@ from cadence.daemon.model import (
     ProposalStatus,
     Slot,
 )
-from cadence.daemon.outbox import deliver_due, settle_interrupted
+from cadence.daemon.outbox import RetryPolicy, deliver_due, settle_interrupted
 from cadence.daemon.proposing import ProposalMailer
 from cadence.daemon.reconcile import find_gaps, is_live, one_on_ones
 from cadence.daemon.slots import SlotRules, find_slots
@@ -59,6 +59,9 @@ class Services:
     agendas: AgendaBackend
     transport: Transport
     mailer: ProposalMailer
+    # Called between the steps of a cycle: the long-running service's sign of
+    # life for the watchdog (a cycle stuck in one step stops calling it).
+    heartbeat: Callable[[], None] = lambda: None
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,11 @@ def slot_rules(config: Config) -> SlotRules:
     )
 
 
+def retry_policy(config: Config) -> RetryPolicy:
+    """Return how the config's [email] says to retry undelivered email."""
+    return RetryPolicy(first=config.email.retry_first, longest=config.email.retry_max)
+
+
 def window_for(config: Config, now: datetime) -> Interval:
     """Return the span read from the sources, whole UTC days: a window that slid with
     every cycle would make each read look new to the adapters and defeat HTTP 304."""
@@ -139,6 +147,7 @@ def read_sources(
     sources += [(busy_source(p), svc.busy_feed(p), p.email) for p in people if p.busy_feed]
     changed = False
     for name, calendar, holder in sources:
+        svc.heartbeat()
         known = store.observations.source(name)
         try:
             result = calendar.read(window, known.state if known else {})
@@ -268,6 +277,7 @@ def execute(
     by_email = {p.email: p for p in people}
     owner = svc.config.owner
     for action in actions:
+        svc.heartbeat()
         person = by_email.get(action.person)
         try:
             if action.kind == "expire" and action.proposal:
@@ -309,7 +319,9 @@ def run_cycle(
             store.set_meta("planned", fingerprint)
     if not dry_run:
         try:
-            delivery = deliver_due(store.proposals, svc.transport, now)
+            delivery = deliver_due(
+                store.proposals, svc.transport, now, retry_policy(svc.config), svc.heartbeat
+            )
         except CadenceError as exc:
             report.errors.append({"source": svc.transport.name, "message": str(exc)})
         else:

@@ -8,13 +8,12 @@ CadenceError subclasses; it never prints.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from cadence.daemon.agendas.markdown import MarkdownAgendas
 from cadence.daemon.agendas.none import NoAgendas
 from cadence.daemon.calendars import Calendar
 from cadence.daemon.calendars.ics import IcsCalendar
+from cadence.daemon.clock import Clock, system_clock
 from cadence.daemon.config import Config
 from cadence.daemon.credentials import credential
 from cadence.daemon.cycle import (
@@ -32,6 +32,7 @@ from cadence.daemon.cycle import (
     Services,
     busy_source,
     read_sources,
+    retry_policy,
     run_cycle,
     slot_rules,
 )
@@ -43,39 +44,18 @@ from cadence.daemon.errors import (
     SlotUnavailableError,
     UsageError,
 )
+from cadence.daemon.interrupts import Stopping
 from cadence.daemon.mail import Transport
 from cadence.daemon.mail.maildir import MaildirTransport
 from cadence.daemon.mail.smtp import SmtpTransport
 from cadence.daemon.model import Interval, Person, Proposal, ProposalStatus, Slot
-from cadence.daemon.outbox import deliver_due
+from cadence.daemon.outbox import Delivery, deliver_due
 from cadence.daemon.proposing import ProposalMailer
 from cadence.daemon.reconcile import is_live, one_on_ones
 from cadence.daemon.slots import slot_is_free
 from cadence.daemon.store import Store
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-
-
-def system_clock(env: dict[str, str] | None = None) -> Clock:
-    """Return the real clock, or a fixed one when $CADENCE_NOW holds an ISO instant
-    (for demos and tests that need a given moment)."""
-    env = dict(os.environ) if env is None else env
-    fixed = env.get("CADENCE_NOW")
-    if fixed:
-        try:
-            moment = datetime.fromisoformat(fixed)
-        except ValueError:
-            raise ConfigError(
-                [Problem("CADENCE_NOW", f"{fixed!r} is not an ISO 8601 date and time")]
-            ) from None
-        if moment.tzinfo is None:
-            raise ConfigError(
-                [Problem("CADENCE_NOW", "needs a UTC offset, e.g. 2026-11-23T09:00:00+01:00")]
-            )
-        return lambda: moment
-    return lambda: datetime.now(UTC)
 
 
 class Engine:
@@ -117,6 +97,7 @@ class Engine:
             timeout=ics.timeout.total_seconds() if ics else 20.0,
             max_bytes=ics.max_bytes if ics else 20_000_000,
             base_dir=self.config.base_dir,
+            setting=f"the busy feed of {person.email}",
         )
 
     @cached_property
@@ -149,9 +130,11 @@ class Engine:
             [Problem("agenda.backend", "google-docs needs calendar.backend = google")]
         )
 
-    def services(self, store: Store | None = None) -> Services:
+    def services(
+        self, store: Store | None = None, heartbeat: Callable[[], None] | None = None
+    ) -> Services:
         store = store or self.store
-        return Services(
+        services = Services(
             config=self.config,
             store=store,
             calendar=self.calendar,
@@ -160,6 +143,9 @@ class Engine:
             transport=self.transport,
             mailer=ProposalMailer(self.config, store, self.agendas),
         )
+        if heartbeat is not None:
+            services.heartbeat = heartbeat
+        return services
 
     # -- people -------------------------------------------------------------
 
@@ -207,12 +193,19 @@ class Engine:
 
     # -- cycles -------------------------------------------------------------
 
-    def sync(self, *, dry_run: bool = False) -> CycleReport:
-        """Run one cycle (against a throw-away copy of the state when ``dry_run``)."""
+    def sync(
+        self, *, dry_run: bool = False, heartbeat: Callable[[], None] | None = None
+    ) -> CycleReport:
+        """Run one cycle (against a throw-away copy of the state when ``dry_run``);
+        ``heartbeat`` is called between its steps."""
         now = self.clock()
         if not dry_run:
             cycle_id = self.store.start_cycle(now)
-            report = run_cycle(self.services(), now)
+            try:
+                report = run_cycle(self.services(heartbeat=heartbeat), now)
+            except Stopping:
+                self.store.finish_cycle(cycle_id, self.clock(), "interrupted", {})
+                raise
             result = "ok" if report.ok else "errors"
             self.store.finish_cycle(cycle_id, self.clock(), result, report.as_json())
             return report
@@ -228,6 +221,20 @@ class Engine:
             finally:
                 scratch.close()
                 shutil.rmtree(tmp, ignore_errors=True)
+
+    def next_mail_at(self) -> datetime | None:
+        """Return when the next queued email is due (None when the outbox is empty)."""
+        return self.store.proposals.next_attempt()
+
+    def deliver_mail(self, heartbeat: Callable[[], None] | None = None) -> Delivery:
+        """Send the queued emails that are due, without a whole cycle."""
+        return deliver_due(
+            self.store.proposals,
+            self.transport,
+            self.clock(),
+            retry_policy(self.config),
+            heartbeat or (lambda: None),
+        )
 
     # -- proposals ----------------------------------------------------------
 
@@ -271,7 +278,7 @@ class Engine:
         services.mailer.accept(proposal, person, number, now)
         if now <= slot.start <= now + self.config.agenda.prepare_ahead:
             self.agendas.prepare(person, self.config.owner, slot.start)
-        deliver_due(self.store.proposals, self.transport, now)
+        deliver_due(self.store.proposals, self.transport, now, retry_policy(self.config))
         return slot
 
     def _still_free(self, slot: Slot, person: Person, now: datetime) -> bool:

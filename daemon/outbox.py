@@ -10,22 +10,40 @@ copy of a proposal is worse than a note in ``cadence status``.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+from cadence.daemon.backoff import backoff
 from cadence.daemon.errors import MailError
+from cadence.daemon.interrupts import pause, shielded
 from cadence.daemon.mail import Transport
 from cadence.daemon.store import Proposals
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 log = logging.getLogger(__name__)
 
-FIRST_RETRY = timedelta(minutes=1)
-MAX_RETRY = timedelta(hours=1)
-MAX_ATTEMPTS = 50
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: ``quick_tries`` attempts a few seconds apart within one
+    delivery (a dropped connection, a greylisting 4xx), then retries spread out
+    over time from ``first`` to ``longest``, until ``max_attempts`` deliveries."""
+
+    first: timedelta = timedelta(minutes=1)
+    longest: timedelta = timedelta(hours=1)
+    quick_tries: int = 3
+    max_attempts: int = 50
+
+    def delay(self, attempts: int, rng: random.Random | None = None) -> timedelta:
+        return backoff(attempts, self.first, self.longest, rng)
 
 
 @dataclass(frozen=True)
@@ -35,16 +53,60 @@ class Delivery:
     errors: tuple[str, ...]
 
 
-def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
-    """Return the wait after ``attempts`` failures: capped exponential, with full jitter
-    on the upper half so many queued mails do not hit a recovering server at once."""
-    ceiling = min(FIRST_RETRY * (1 << min(max(attempts - 1, 0), 20)), MAX_RETRY)
-    fraction = 0.5 + 0.5 * (rng or random).random()
-    return ceiling * fraction
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, MailError) and not exc.permanent
+
+
+def _send(transport: Transport, message: EmailMessage, recipients: list[str], tries: int) -> None:
+    """Send, trying again a few seconds later while the failure may be temporary."""
+    retrying = Retrying(
+        stop=stop_after_attempt(max(tries, 1)),
+        wait=wait_exponential_jitter(multiplier=0.5, max=4, jitter=0.5),
+        retry=retry_if_exception(_transient),
+        sleep=pause,
+        reraise=True,
+        before_sleep=lambda state: log.info(
+            "%s: %s; trying again", transport.name, state.outcome and state.outcome.exception()
+        ),
+    )
+    retrying(transport.send, message, recipients)
+
+
+@contextmanager
+def _senders_lock(proposals: Proposals, *, exclusive: bool) -> Iterator[bool]:
+    """Hold the lock file beside the state database; yield whether it was taken.
+
+    Every process sending email holds it shared for as long as a row of its own
+    is in ``sending``; :func:`settle_interrupted` takes it exclusively without
+    waiting, so it only ever settles rows whose sender is gone (the kernel
+    releases the lock of a killed process), never those of a CLI command
+    sending while the daemon runs.
+    """
+    path = proposals.db.path.with_name(proposals.db.path.name + ".senders")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
 
 
 def settle_interrupted(proposals: Proposals, transport: Transport, now: datetime) -> None:
     """Resolve rows a crash left in ``sending``: sent, pending again, or unconfirmed."""
+    if not proposals.outbox(["sending"]):
+        return
+    with _senders_lock(proposals, exclusive=True) as alone:
+        if alone:
+            _settle(proposals, transport, now)
+        else:
+            log.debug("another cadence process is sending email; its rows are its own")
+
+
+def _settle(proposals: Proposals, transport: Transport, now: datetime) -> None:
     for item in proposals.outbox(["sending"]):
         known = transport.delivered(item.message_id)
         if known is True:
@@ -60,34 +122,53 @@ def settle_interrupted(proposals: Proposals, transport: Transport, now: datetime
             proposals.mark_sent(item.id, now, status="unconfirmed")
 
 
-def deliver_due(proposals: Proposals, transport: Transport, now: datetime) -> Delivery:
-    """Send every queued email that is due; return what happened."""
+def _nothing() -> None:
+    pass
+
+
+def deliver_due(
+    proposals: Proposals,
+    transport: Transport,
+    now: datetime,
+    retry: RetryPolicy | None = None,
+    heartbeat: Callable[[], None] = _nothing,
+) -> Delivery:
+    """Send every queued email that is due; return what happened.
+
+    ``heartbeat`` is called before each email: the service's sign of life.
+    """
+    retry = retry or RetryPolicy()
     sent = failed = 0
     errors: list[str] = []
-    for item in proposals.due_mail(now):
+    for item in proposals.due_mail(now, longest_wait=retry.longest):
+        heartbeat()
         message = message_from_bytes(item.message, policy=policy.SMTP)
         assert isinstance(message, EmailMessage)
-        proposals.mark_sending(item.id, now)
-        try:
-            transport.send(message, item.recipients)
-        except MailError as exc:
-            failed += 1
-            errors.append(str(exc))
-            give_up = exc.permanent or item.attempts + 1 >= MAX_ATTEMPTS
-            retry_at = None if give_up else now + retry_delay(item.attempts + 1)
-            log.warning(
-                "email %s to %s not delivered (%s); %s",
-                item.message_id,
-                ", ".join(item.recipients),
-                exc,
-                "giving up" if retry_at is None else f"retrying at {retry_at:%H:%M:%S}",
-            )
-            proposals.mark_failed(item.id, str(exc), retry_at)
-            if not exc.permanent:
-                # The transport is down: the rest would fail the same way.
-                break
-            continue
-        proposals.mark_sent(item.id, now)
+        # From "sending" to its outcome, a stop request waits: cut off mid-way,
+        # nobody could tell whether the server took the email.
+        with shielded(), _senders_lock(proposals, exclusive=False):
+            if not proposals.mark_sending(item.id, now):
+                continue  # another process (the daemon, a CLI command) took it
+            try:
+                _send(transport, message, list(item.recipients), retry.quick_tries)
+            except MailError as exc:
+                failed += 1
+                errors.append(str(exc))
+                give_up = exc.permanent or item.attempts + 1 >= retry.max_attempts
+                retry_at = None if give_up else now + retry.delay(item.attempts + 1)
+                log.warning(
+                    "email %s to %s not delivered (%s); %s",
+                    item.message_id,
+                    ", ".join(item.recipients),
+                    exc,
+                    "giving up" if retry_at is None else f"retrying at {retry_at:%H:%M:%S} UTC",
+                )
+                proposals.mark_failed(item.id, str(exc), retry_at)
+                if not exc.permanent:
+                    # The transport is down: the rest would fail the same way.
+                    break
+                continue
+            proposals.mark_sent(item.id, now)
         sent += 1
         log.info("email %s delivered to %s", item.message_id, ", ".join(item.recipients))
     return Delivery(sent, failed, tuple(errors))

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cadence.daemon.model import Period, Proposal, ProposalStatus, Reason, Slot
 from cadence.daemon.store.database import Database, from_utc_text, utc_text
@@ -198,12 +198,27 @@ class Proposals:
         with self.db.transaction() as conn:
             self._enqueue(conn, mail, None, now)
 
-    def due_mail(self, now: datetime) -> list[OutboxItem]:
-        rows = self.db.conn.execute(
-            "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id",
-            (utc_text(now),),
-        )
+    def due_mail(self, now: datetime, longest_wait: timedelta | None = None) -> list[OutboxItem]:
+        """Return the queued emails due at ``now``.
+
+        With ``longest_wait``, a retry planned further ahead than any wait can
+        last is due too: the wall clock was set back since it was planned, and
+        the email must not sit in the queue until the clock catches up.
+        """
+        query = "SELECT * FROM outbox WHERE status = 'pending' AND (next_attempt_at <= ?"
+        params = [utc_text(now)]
+        if longest_wait is not None:
+            query += " OR next_attempt_at > ?"
+            params.append(utc_text(now + longest_wait))
+        rows = self.db.conn.execute(query + ") ORDER BY id", params)
         return [_outbox(r) for r in rows]
+
+    def next_attempt(self) -> datetime | None:
+        """Return when the earliest queued email is due, or None when none waits."""
+        row = self.db.conn.execute(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
+        ).fetchone()
+        return from_utc_text(row[0]) if row[0] else None
 
     def outbox(self, statuses: Sequence[str] | None = None) -> list[OutboxItem]:
         query = "SELECT * FROM outbox"
@@ -213,13 +228,16 @@ class Proposals:
             params = list(statuses)
         return [_outbox(r) for r in self.db.conn.execute(query + " ORDER BY id", params)]
 
-    def mark_sending(self, item_id: int, now: datetime) -> None:
+    def mark_sending(self, item_id: int, now: datetime) -> bool:
+        """Claim a pending email for sending; return False when it is no longer
+        pending (another process claimed it first)."""
         with self.db.transaction() as conn:
-            conn.execute(
+            claimed = conn.execute(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
-                " next_attempt_at = ? WHERE id = ?",
+                " next_attempt_at = ? WHERE id = ? AND status = 'pending'",
                 (utc_text(now), item_id),
             )
+            return claimed.rowcount == 1
 
     def mark_sent(self, item_id: int, now: datetime, *, status: str = "sent") -> None:
         """Record delivery; a proposal whose email went out moves from open to sent."""

@@ -1,0 +1,315 @@
+"""``cadence doctor``: check that everything a cycle needs is there and answers.
+
+Given an :class:`~cadence.daemon.engine.Engine`, :func:`run_checks` yields one
+:class:`Check` per thing it verified (the state database, the calendar feed,
+each person's busy feed, the mail transport, the agenda directory), each as soon
+as it is known, so slow network checks show progress. A check that fails says
+what is wrong and what to do; none of them raises for a known error.
+
+Doctor changes nothing a user can see: it runs no cycle, sends no mail, writes
+no agenda section and leaves the sources' health records alone. Its probes
+(a row written and deleted in the state database, a temporary file in the
+agenda directory) leave no trace.
+
+Adding a check means writing a function ``Engine -> Outcome`` and naming it in
+:func:`planned_checks`.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from cadence.daemon.agendas.markdown import MarkdownAgendas
+from cadence.daemon.agendas.none import NoAgendas
+from cadence.daemon.calendars import Calendar
+from cadence.daemon.cycle import window_for
+from cadence.daemon.engine import Engine
+from cadence.daemon.errors import CadenceError, ConfigError, SourceError, StoreError
+from cadence.daemon.mail.maildir import MaildirTransport
+from cadence.daemon.model import Person
+
+__all__ = ["Check", "Outcome", "config_failures", "planned_checks", "run_checks"]
+
+log = logging.getLogger(__name__)
+
+# The meta key the state probe writes and deletes again in one transaction.
+_PROBE_KEY = "doctor-probe"
+_SECURITY = {"starttls": "STARTTLS", "ssl": "TLS", "none": "no TLS"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """What one check found: ``detail`` says what was verified (or what is wrong),
+    ``fix`` what to do about a failure (None when it passed)."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {"check": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A check's verdict before the runner gives it the check's name."""
+
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+
+def passed(detail: str) -> Outcome:
+    return Outcome(True, detail)
+
+
+def failed(detail: str, fix: str) -> Outcome:
+    return Outcome(False, detail, fix)
+
+
+Probe = Callable[[Engine], Outcome]
+
+
+def run_checks(engine: Engine) -> Iterator[Check]:
+    """Given an engine over a loaded config, yield each check's result in turn.
+
+    An unexpected error in one check becomes that check's failure (its traceback
+    goes to the debug log) so that the others still run.
+    """
+    yield Check("config", True, _config_file(engine))
+    for name, probe in planned_checks(engine):
+        try:
+            outcome = probe(engine)
+        except Exception as exc:
+            log.debug("doctor: check %s failed unexpectedly", name, exc_info=True)
+            # Only the type: an unknown exception's text may quote a secret address.
+            outcome = failed(
+                f"unexpected error ({type(exc).__name__})",
+                "rerun with --verbose for details, and report it",
+            )
+        yield Check(name, outcome.ok, outcome.detail, outcome.fix)
+
+
+def _config_file(engine: Engine) -> str:
+    # Absolute: doctor is run from anywhere, and its advice names files to edit.
+    return str(engine.config.path.absolute())
+
+
+def planned_checks(engine: Engine) -> Iterator[tuple[str, Probe]]:
+    """Yield the checks to run, in order, each with its name.
+
+    Lazy on purpose: who has a busy feed is read from the state database only
+    after the state check has run.
+    """
+    yield "state", check_state
+    yield "calendar", check_calendar
+    for person in _people_with_busy_feeds(engine):
+        yield f"busy feed {person.email}", partial(check_busy_feed, person=person)
+    yield engine.config.email.transport, check_mail
+    yield "agendas", check_agendas
+
+
+def config_failures(error: ConfigError, path: Path) -> list[Check]:
+    """Given the error that stopped the config at ``path`` from loading, return one
+    failed ``config`` check per problem, each naming its key and what to do."""
+    return [
+        Check("config", False, str(problem), _config_fix(problem.where, path))
+        for problem in error.problems
+    ]
+
+
+def _config_fix(where: str, path: Path) -> str:
+    shown = path.absolute()
+    if where == str(path):  # the file itself: missing, unreadable, not TOML
+        return (
+            f"create or fix {shown}: `cadence init` writes a starter config; "
+            "--config or $CADENCE_CONFIG choose another file"
+        )
+    if where.isupper():  # an environment variable, such as CADENCE_NOW
+        return f"correct or unset ${where}"
+    return f"fix {where} in {shown}"
+
+
+# -- the state database -------------------------------------------------------
+
+
+def check_state(engine: Engine) -> Outcome:
+    """Open (creating or migrating) the state database and prove it takes writes."""
+    path = engine.config.state_path.absolute()
+    try:
+        store = engine.store
+        # A row written and deleted in one committed transaction: SQLite only
+        # finds out a file is read-only when it has pages to write.
+        with store.db.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_PROBE_KEY, "1"))
+            conn.execute("DELETE FROM meta WHERE key = ?", (_PROBE_KEY,))
+    except StoreError as exc:
+        return failed(str(exc), _state_fix(str(exc), engine))
+    except sqlite3.Error as exc:
+        return failed(f"{path}: cannot write: {exc}", _state_fix(str(exc), engine))
+    return passed(f"{path} (writable)")
+
+
+def _state_fix(message: str, engine: Engine) -> str:
+    # StoreError says in words what kind of trouble it is; two of them are not
+    # about permissions and have their own remedy.
+    if "database is busy" in message:
+        return "another cadence process holds the state database; run `cadence doctor` again soon"
+    if "newer cadence" in message:
+        return "upgrade cadence, or point state.path at a database of this version"
+    path = engine.config.state_path.absolute()
+    return _writable_fix(path.parent, "state.path", engine, f" (and {path.name} in it)")
+
+
+def _people_with_busy_feeds(engine: Engine) -> list[Person]:
+    try:
+        return [p for p in engine.people() if p.busy_feed]
+    except (CadenceError, sqlite3.Error):
+        # The state check has already failed and said why; without the people
+        # there are no busy feeds to check.
+        return []
+
+
+# -- calendars ----------------------------------------------------------------
+
+
+def check_calendar(engine: Engine) -> Outcome:
+    """Fetch and parse the owner's feed over the window a cycle reads."""
+    where = f"calendar.ics.url in {_config_file(engine)}"
+    try:
+        calendar = engine.calendar
+    except ConfigError as exc:
+        return failed(str(exc), _backend_fix(engine))
+    return _read_feed(engine, calendar, where)
+
+
+def _backend_fix(engine: Engine) -> str:
+    if engine.config.calendar_backend == "google":
+        return (
+            f'set calendar.backend = "ics" and calendar.ics.url in {_config_file(engine)} '
+            "(Google's secret iCal address works); the Google backend comes in a later version"
+        )
+    return f"edit calendar.backend and [calendar.ics] in {_config_file(engine)}"
+
+
+def check_busy_feed(engine: Engine, person: Person) -> Outcome:
+    """Fetch and parse a person's free/busy feed."""
+    calendar = engine.busy_feed(person)
+    where = (
+        f"it with `cadence person show {person.email}`; "
+        f"change it with `cadence person set {person.email} --busy-feed URL`"
+    )
+    return _read_feed(engine, calendar, where)
+
+
+def _read_feed(engine: Engine, calendar: Calendar, where: str) -> Outcome:
+    """Given a feed and what to check when it fails (``where``), read it over the
+    cycle's window from scratch (with no validators, since a 304 would prove
+    nothing) and report how many occurrences it parsed. The result is not stored:
+    the source's health record is the cycle's to keep."""
+    window = window_for(engine.config, engine.clock())
+    try:
+        result = calendar.read(window, {})
+    except SourceError as exc:
+        # "will retry" marks failures that heal by themselves (a 500, a timeout).
+        later = (
+            "try again later; if it persists, check " if "will retry" in exc.reason else "check "
+        )
+        return failed(str(exc), later + where)
+    count = len(result.occurrences)
+    return passed(f"{calendar.name}: {count} event{'' if count == 1 else 's'}")
+
+
+# -- mail ---------------------------------------------------------------------
+
+
+def check_mail(engine: Engine) -> Outcome:
+    """Connect to the mail transport as a delivery would, without sending anything."""
+    email = engine.config.email
+    try:
+        transport = engine.transport
+        transport.check()
+    except CadenceError as exc:
+        if email.transport == "maildir":
+            return failed(str(exc), _writable_fix(email.maildir, "email.maildir.path", engine))
+        return failed(str(exc), _smtp_fix(str(exc), engine))
+    if isinstance(transport, MaildirTransport):
+        return passed(f"{transport.path.absolute()} (writable)")
+    smtp = email.smtp
+    security = _SECURITY.get(smtp.security, smtp.security)
+    login = f"logged in as {smtp.username}" if smtp.username else "no login"
+    return passed(f"{smtp.host}:{smtp.port} ({security}, {login})")
+
+
+def _smtp_fix(message: str, engine: Engine) -> str:
+    config = _config_file(engine)
+    if "password_file" in message:  # the password file is missing or readable by others
+        return f"fix email.smtp.password_file in {config}, or set $CADENCE_SMTP_PASSWORD"
+    # The transport's words for a refused login, or a server with no AUTH at all.
+    if "login as " in message or "cannot log in" in message:
+        return (
+            f"check email.smtp.username in {config} and the password "
+            "(email.smtp.password_file, $CADENCE_SMTP_PASSWORD or the smtp-password credential)"
+        )
+    return f"check email.smtp.host, port and security in {config}, and that the mail server is up"
+
+
+# -- agendas ------------------------------------------------------------------
+
+
+def check_agendas(engine: Engine) -> Outcome:
+    """Prove agenda files can be created where the backend keeps them."""
+    try:
+        agendas = engine.agendas
+    except ConfigError as exc:
+        return failed(str(exc), f"edit agenda.backend in {_config_file(engine)}")
+    if isinstance(agendas, NoAgendas):
+        return passed("agendas turned off (agenda.backend = none)")
+    if not isinstance(agendas, MarkdownAgendas):
+        return passed(f"{engine.config.agenda.backend} (nothing to check here)")
+    directory = agendas.directory.absolute()
+    try:
+        detail = _probe_directory(directory)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.filename and exc.filename != str(directory):  # an ancestor is the trouble
+            reason += f": {exc.filename}"
+        return failed(
+            f"{directory}: cannot create files there ({reason})",
+            _writable_fix(directory, "agenda.directory", engine),
+        )
+    return passed(detail)
+
+
+def _probe_directory(directory: Path) -> str:
+    """Given a directory, prove a file can be created and removed in it; when it does
+    not exist yet, prove so for its nearest existing ancestor instead (cadence creates
+    the rest on first use, and doctor leaves no directory behind). Return what was
+    proved; raise OSError."""
+    existing = directory
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(existing))
+    descriptor, name = tempfile.mkstemp(dir=existing, prefix=".cadence-doctor-")
+    os.close(descriptor)
+    Path(name).unlink()
+    if existing == directory:
+        return f"{directory} (writable)"
+    return f"{directory} (not there yet; can be created in {existing})"
+
+
+def _writable_fix(path: Path | None, key: str, engine: Engine, also: str = "") -> str:
+    return (
+        f"make {path} a directory the user cadence runs as can write to{also}, "
+        f"or change {key} in {_config_file(engine)}"
+    )
