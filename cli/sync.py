@@ -81,7 +81,7 @@ def status(app: App, as_json: bool) -> None:
     zone = engine.config.owner.zone
     info = engine.status()
     last = info["last_cycle"]
-    next_run = last["finished_at"] + engine.config.interval if last else None
+    next_run = info["next_run"]
     sources = [
         {
             "name": s.name,

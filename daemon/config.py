@@ -203,6 +203,11 @@ def build_config(data: dict[str, Any], path: Path, env: dict[str, str]) -> Confi
     transport = v.get("email.transport")
     if transport == "maildir" and not v.get("email.maildir.path"):
         problems.append(Problem("email.maildir.path", "missing; the maildir transport needs it"))
+    interval = v.get("daemon.interval")
+    if interval is not None and interval < timedelta(seconds=1):
+        problems.append(Problem("daemon.interval", "must be at least 1s"))
+    if v.get("email.retry_first") == timedelta(0):
+        problems.append(Problem("email.retry_first", "must be at least 1s"))
     first, longest = v.get("email.retry_first"), v.get("email.retry_max")
     if first is not None and longest is not None and first > longest:
         problems.append(Problem("email.retry_max", "must not be shorter than email.retry_first"))

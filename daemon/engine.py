@@ -328,8 +328,14 @@ class Engine:
         store = self.store
         last = store.last_cycle()
         backlog = store.proposals.outbox(["pending", "sending"])
+        planned = store.get_meta("next_run")
+        next_run = datetime.fromisoformat(planned) if planned else None
+        if last and (next_run is None or next_run < last["finished_at"]):
+            # No daemon has planned beyond the last cycle (it ran from `cadence sync`).
+            next_run = last["finished_at"] + self.config.interval
         return {
             "last_cycle": last,
+            "next_run": next_run,
             "sources": store.observations.sources(),
             "outbox_pending": len(backlog),
             "outbox_failed": len(store.proposals.outbox(["failed"])),

@@ -39,6 +39,7 @@ from cadence.daemon.engine import Engine
 from cadence.daemon.errors import CadenceError, ConfigError
 from cadence.daemon.interrupts import Stopping
 from cadence.daemon.notify import Notifier
+from cadence.daemon.values import format_duration
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +111,12 @@ class Service:
                 "cadence daemon started: config %s, state %s, a cycle every %s",
                 self.config_path,
                 config.state_path,
-                config.interval,
+                format_duration(config.interval),
             )
             self.notifier.ready("started; first cycle running")
             self._loop()
         except Stopping:
-            log.info("%s received; stopped between two steps", self._stop_signal or "stop")
+            log.info("%s received; stopping", self._stop_signal or "stop request")
         finally:
             self._stop_signal = self._stop_signal or "exit"  # later signals change nothing
             self.notifier.stopping()

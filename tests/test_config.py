@@ -128,3 +128,11 @@ def test_under_systemd_state_and_agendas_default_to_the_state_directory(tmp_path
     config = load_config(write(tmp_path, MINIMAL), env=env)
     assert config.state_path == tmp_path / "lib" / "cadence" / "cadence.db"
     assert config.agenda.directory == tmp_path / "lib" / "cadence" / "agendas"
+
+
+def test_intervals_that_would_spin_are_refused(tmp_path: Path) -> None:
+    text = MINIMAL.replace("[email]\n", '[email]\nretry_first = "0s"\n')
+    text += '\n[daemon]\ninterval = "0s"\n'
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert {p.where for p in caught.value.problems} == {"daemon.interval", "email.retry_first"}
