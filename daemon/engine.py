@@ -7,6 +7,7 @@ CadenceError subclasses; it never prints.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import sqlite3
@@ -204,7 +205,9 @@ class Engine:
             try:
                 report = run_cycle(self.services(heartbeat=heartbeat), now)
             except Stopping:
-                self.store.finish_cycle(cycle_id, self.clock(), "interrupted", {})
+                # Best effort: the stop matters more than recording it.
+                with contextlib.suppress(CadenceError):
+                    self.store.finish_cycle(cycle_id, self.clock(), "interrupted", {})
                 raise
             result = "ok" if report.ok else "errors"
             self.store.finish_cycle(cycle_id, self.clock(), result, report.as_json())

@@ -167,6 +167,10 @@ class Service:
         self._next_cycle = time.monotonic()
         self._reference = (self.clock().timestamp(), time.monotonic())
         while True:
+            if interrupts.stop_requested():
+                # Normally raised where the stop arrived; this catches a step that
+                # turned the Stopping into an error of its own on the way out.
+                raise Stopping
             if self._reload_requested:
                 self._reload()
             self._notice_clock_jump()
