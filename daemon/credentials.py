@@ -28,7 +28,10 @@ def credential(
         return env[env_var]
     directory = env.get("CREDENTIALS_DIRECTORY")
     if directory and (Path(directory) / name).is_file():
-        return (Path(directory) / name).read_text(encoding="utf-8").strip()
+        given = (Path(directory) / name).read_text(encoding="utf-8").strip()
+        # An empty credential is none at all (a placeholder left by an install).
+        if given:
+            return given
     if path is None:
         return None
     try:

@@ -47,3 +47,12 @@ def test_write_secret_replaces_atomically_and_leaves_no_temp_files(tmp_path: Pat
     write_secret(target, "two")
     assert target.read_text() == "two"
     assert [p.name for p in tmp_path.iterdir()] == ["token.json"]
+
+
+def test_an_empty_systemd_credential_falls_through_to_the_file(tmp_path: Path) -> None:
+    (tmp_path / "smtp-password").write_text("\n")
+    secret = tmp_path / "password"
+    write_secret(secret, "from-file")
+    env = {"CREDENTIALS_DIRECTORY": str(tmp_path)}
+    assert credential("smtp-password", "X", secret, KEY, env) == "from-file"
+    assert credential("smtp-password", "X", None, KEY, env) is None
