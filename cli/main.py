@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+from cadence.cli.auth import auth
 from cadence.cli.context import App
 from cadence.cli.daemon import daemon
 from cadence.cli.doctor import doctor
@@ -88,6 +89,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 
 
 cli.add_command(init)
+cli.add_command(auth)
 cli.add_command(person)
 cli.add_command(sync)
 cli.add_command(daemon)
