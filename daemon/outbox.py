@@ -17,18 +17,23 @@ import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from cadence.daemon.backoff import backoff
-from cadence.daemon.errors import MailError
+from cadence.daemon.errors import MailError, StoreError
 from cadence.daemon.interrupts import pause, shielded
 from cadence.daemon.mail import Transport
 from cadence.daemon.store import Proposals
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 log = logging.getLogger(__name__)
+
+# Emails this process knows it did not deliver, but could not record so (the
+# database stayed locked): outbox key -> (error, when to retry, or None to give
+# up). Left in ``sending``, they would be settled as "maybe sent", never retried.
+_not_delivered: dict[str, tuple[str, datetime | None]] = {}
 
 
 @dataclass(frozen=True)
@@ -65,8 +70,9 @@ def _send(transport: Transport, message: EmailMessage, recipients: list[str], tr
         retry=retry_if_exception(_transient),
         sleep=pause,
         reraise=True,
+        # The error names the server already.
         before_sleep=lambda state: log.info(
-            "%s: %s; trying again", transport.name, state.outcome and state.outcome.exception()
+            "%s; trying again", state.outcome and state.outcome.exception()
         ),
     )
     retrying(transport.send, message, recipients)
@@ -108,6 +114,10 @@ def settle_interrupted(proposals: Proposals, transport: Transport, now: datetime
 
 def _settle(proposals: Proposals, transport: Transport, now: datetime) -> None:
     for item in proposals.outbox(["sending"]):
+        failure = _not_delivered.pop(item.key, None)
+        if failure is not None:
+            proposals.mark_failed(item.id, *failure)
+            continue
         known = transport.delivered(item.message_id)
         if known is True:
             proposals.mark_sent(item.id, now)
@@ -161,9 +171,15 @@ def deliver_due(
                     item.message_id,
                     ", ".join(item.recipients),
                     exc,
-                    "giving up" if retry_at is None else f"retrying at {retry_at:%H:%M:%S} UTC",
+                    "giving up"
+                    if retry_at is None
+                    else f"retrying at {retry_at.astimezone(UTC):%H:%M:%S} UTC",
                 )
-                proposals.mark_failed(item.id, str(exc), retry_at)
+                try:
+                    proposals.mark_failed(item.id, str(exc), retry_at)
+                except StoreError:
+                    _not_delivered[item.key] = (str(exc), retry_at)
+                    raise
                 if not exc.permanent:
                     # The transport is down: the rest would fail the same way.
                     break

@@ -186,6 +186,9 @@ class Database:
         return int(found[0]) if found else 0
 
     def _migrate(self) -> None:
+        if self.version() == SCHEMA_VERSION:
+            # Up to date: no write lock, so opening never waits for another writer.
+            return
         with self.transaction() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             current = self.version()
