@@ -25,6 +25,7 @@ from cadence.daemon.mail import Transport
 from cadence.daemon.model import (
     Gap,
     Interval,
+    Occurrence,
     Person,
     Proposal,
     ProposalStatus,
@@ -162,19 +163,24 @@ def read_sources(
             continue
         changed = True
         # A person's busy feed tells when they are busy, nothing more.
-        keep = (
-            [o for o in result.occurrences if worth_keeping(o, owner, people)]
-            if name == OWNER_SOURCE
-            else []
-        )
+        keep: list[Occurrence] = []
+        dropped: list[Occurrence] = []
+        if name == OWNER_SOURCE:
+            for o in result.occurrences:
+                (keep if worth_keeping(o, owner, people) else dropped).append(o)
         vanished = store.observations.record_read(
             name,
             calendar.name,
             result.state,
             window,
             keep,
-            busy_intervals(result.occurrences, holder),
+            # Busy time needs every event: an incremental read leaves it as it was.
+            busy_intervals(result.occurrences, holder) if result.complete else None,
             now,
+            complete=result.complete,
+            dropped=dropped if not result.complete else (),
+            cancelled=result.cancelled,
+            removed=result.removed,
         )
         log.info(
             "source %s read: %d occurrences, %d kept, %d vanished",

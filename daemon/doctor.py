@@ -185,6 +185,11 @@ def _people_with_busy_feeds(engine: Engine) -> list[Person]:
 def check_calendar(engine: Engine) -> Outcome:
     """Fetch and parse the owner's feed over the window a cycle reads."""
     where = f"calendar.ics.url in {_config_file(engine)}"
+    if engine.config.calendar_backend == "google":
+        where = (
+            f"[calendar.google] in {_config_file(engine)}, and run `cadence auth google` "
+            "if Google refused the authorization"
+        )
     try:
         calendar = engine.calendar
     except ConfigError as exc:
@@ -193,12 +198,7 @@ def check_calendar(engine: Engine) -> Outcome:
 
 
 def _backend_fix(engine: Engine) -> str:
-    if engine.config.calendar_backend == "google":
-        return (
-            f'set calendar.backend = "ics" and calendar.ics.url in {_config_file(engine)} '
-            "(Google's secret iCal address works); the Google backend comes in a later version"
-        )
-    return f"edit calendar.backend and [calendar.ics] in {_config_file(engine)}"
+    return f"edit calendar.backend and its section in {_config_file(engine)}"
 
 
 def check_busy_feed(engine: Engine, person: Person) -> Outcome:

@@ -23,6 +23,7 @@ from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.agendas.markdown import MarkdownAgendas
 from cadence.daemon.agendas.none import NoAgendas
 from cadence.daemon.calendars import Calendar
+from cadence.daemon.calendars.google import GoogleCalendar
 from cadence.daemon.calendars.ics import IcsCalendar
 from cadence.daemon.clock import Clock, system_clock
 from cadence.daemon.config import Config
@@ -45,6 +46,8 @@ from cadence.daemon.errors import (
     SlotUnavailableError,
     UsageError,
 )
+from cadence.daemon.google_api import service
+from cadence.daemon.google_auth import load_credentials
 from cadence.daemon.interrupts import Stopping
 from cadence.daemon.mail import Transport
 from cadence.daemon.mail.maildir import MaildirTransport
@@ -76,9 +79,17 @@ class Engine:
 
     @cached_property
     def calendar(self) -> Calendar:
-        if self.config.calendar_backend != "ics" or self.config.ics is None:
+        if self.config.calendar_backend == "google":
+            google = self.config.google
+            return GoogleCalendar(
+                lambda: service("calendar", "v3", load_credentials(google)),
+                google.calendar_id,
+                self.config.owner.zone,
+                self.config.owner.email,
+            )
+        if self.config.ics is None:
             raise ConfigError(
-                [Problem("calendar.backend", "only the ics backend is available in this version")]
+                [Problem("calendar.ics.url", "missing; the ics backend needs a feed")]
             )
         ics = self.config.ics
         return IcsCalendar(

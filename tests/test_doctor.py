@@ -314,8 +314,9 @@ def test_the_google_backend_fails_the_calendar_check_clearly(setup: Setup) -> No
     result = setup.doctor()
     assert result.exit_code == 1
     calendar = lines(result)["calendar"]
-    assert calendar.startswith("FAIL") and "calendar.backend" in calendar
-    assert "only the ics backend" in calendar
+    # No token saved yet: the check says so and how to get one.
+    assert calendar.startswith("FAIL") and "no Google authorization" in calendar
+    assert "cadence auth google" in result.output
     assert all(ok(result, name) for name in ["state", "smtp", "agendas"])
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from cadence.daemon.calendars import CancelledInstance
 from cadence.daemon.model import Attendee, Interval, Occurrence, Partstat, Status
 from cadence.daemon.store.database import Database, from_utc_text, utc_text
 
@@ -137,15 +138,25 @@ class Observations:
         state: Mapping[str, str],
         window: Interval,
         candidates: Sequence[Occurrence],
-        busy: Sequence[Interval],
+        busy: Sequence[Interval] | None,
         now: datetime,
+        *,
+        complete: bool = True,
+        dropped: Sequence[Occurrence] = (),
+        cancelled: Sequence[CancelledInstance] = (),
+        removed: Sequence[str] = (),
     ) -> int:
         """Store a successful read in one transaction and return how many stored
-        occurrences inside the window vanished (and were marked deleted).
+        occurrences vanished (and were marked deleted).
 
         ``candidates`` are the occurrences worth keeping (possible 1:1s); ``busy``
-        replaces the source's busy time. The validators are saved in the same
-        transaction, so a crash never leaves new validators over old data.
+        replaces the source's busy time (None keeps it). A ``complete`` read
+        marks stored occurrences in the window that it did not return as
+        deleted; an incremental one only updates: ``dropped`` occurrences it
+        returned that are no 1:1 any more, ``cancelled`` instances and
+        ``removed`` single events are applied to what is stored. The validators
+        (or sync token) are saved in the same transaction, so a crash never
+        leaves new validators over old data.
         """
         stamp = utc_text(now)
         low, high = utc_text(window.start), utc_text(window.end)
@@ -184,22 +195,78 @@ class Observations:
                 " deleted_at = NULL",
                 rows,
             )
-            # Only what the read could have seen may be called deleted: rows whose
-            # start lies in the window and that the read did not return.
-            vanished = conn.execute(
-                "UPDATE occurrences SET status = 'deleted', deleted_at = ?"
-                " WHERE source = ? AND status != 'deleted' AND start >= ? AND start < ?"
-                " AND NOT EXISTS (SELECT 1 FROM temp.seen s"
-                "   WHERE s.uid = occurrences.uid AND s.rid = occurrences.rid)",
-                (stamp, name, low, high),
-            ).rowcount
-            conn.execute("DELETE FROM busy WHERE source = ?", (name,))
-            conn.executemany(
-                "INSERT INTO busy VALUES (?, ?, ?)",
-                [(name, utc_text(b.start), utc_text(b.end)) for b in busy],
-            )
+            vanished = 0
+            if complete:
+                # Only what the read could have seen may be called deleted: rows whose
+                # start lies in the window and that the read did not return.
+                vanished = conn.execute(
+                    "UPDATE occurrences SET status = 'deleted', deleted_at = ?"
+                    " WHERE source = ? AND status != 'deleted' AND start >= ? AND start < ?"
+                    " AND NOT EXISTS (SELECT 1 FROM temp.seen s"
+                    "   WHERE s.uid = occurrences.uid AND s.rid = occurrences.rid)",
+                    (stamp, name, low, high),
+                ).rowcount
+            gone = [(o.uid, utc_text(o.recurrence_id) if o.recurrence_id else "") for o in dropped]
+            gone += [(uid, "") for uid in removed]
+            for uid, rid in gone:
+                vanished += conn.execute(
+                    "UPDATE occurrences SET status = 'deleted', deleted_at = ?"
+                    " WHERE source = ? AND uid = ? AND rid = ? AND status != 'deleted'",
+                    (stamp, name, uid, rid),
+                ).rowcount
+            for instance in cancelled:
+                self._cancel(conn, name, instance, stamp)
+            if busy is not None:
+                conn.execute("DELETE FROM busy WHERE source = ?", (name,))
+                conn.executemany(
+                    "INSERT INTO busy VALUES (?, ?, ?)",
+                    [(name, utc_text(b.start), utc_text(b.end)) for b in busy],
+                )
             self._touch(conn, name, location, state, now, changed=True)
         return vanished
+
+    @staticmethod
+    def _cancel(
+        conn: sqlite3.Connection, name: str, instance: CancelledInstance, stamp: str
+    ) -> None:
+        """Mark an instance cancelled; when it was never stored, store it as a cancelled
+        copy of its nearest sibling (the series' title, people and length)."""
+        rid = utc_text(instance.original_start)
+        updated = conn.execute(
+            "UPDATE occurrences SET status = 'cancelled', last_seen = ?"
+            " WHERE source = ? AND uid = ? AND rid = ?",
+            (stamp, name, instance.uid, rid),
+        ).rowcount
+        if updated:
+            return
+        sibling = conn.execute(
+            "SELECT * FROM occurrences WHERE source = ? AND uid = ?"
+            " ORDER BY abs(julianday(start) - julianday(?)) LIMIT 1",
+            (name, instance.uid, rid),
+        ).fetchone()
+        if sibling is None:
+            return  # not a series cadence keeps: nothing to record
+        length = from_utc_text(sibling["end"]) - from_utc_text(sibling["start"])
+        conn.execute(
+            "INSERT INTO occurrences (source, uid, rid, start, end, summary, status,"
+            " organizer, attendees_json, person, all_day, transparent, first_seen, last_seen)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'cancelled', ?, ?, ?, ?, ?, ?, ?)",
+            (
+                name,
+                instance.uid,
+                rid,
+                rid,
+                utc_text(instance.original_start + length),
+                sibling["summary"],
+                sibling["organizer"],
+                sibling["attendees_json"],
+                sibling["person"],
+                sibling["all_day"],
+                sibling["transparent"],
+                stamp,
+                stamp,
+            ),
+        )
 
     def occurrences(
         self, since: datetime, sources: Iterable[str] | None = None

@@ -1,0 +1,121 @@
+"""End to end through the CLI with calendar.backend = "google", against the emulator:
+a cancelled instance of the weekly 1:1 becomes one proposal email, and an idle
+cycle costs one events.list."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from cadence.cli.main import cli
+from cadence.daemon.google_auth import SCOPES
+from click.testing import CliRunner, Result
+
+from tests.google_emulator import GoogleEmulator
+from tests.test_google_calendar import ALICE, NEXT_WEEK, OWNER, weekly_with
+
+pytestmark = pytest.mark.slow
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+@dataclass
+class World:
+    tmp: Path
+    google: GoogleEmulator
+    config: Path
+    series: dict[str, object]
+
+    def run(self, *args: str) -> Result:
+        env = {
+            "CADENCE_CONFIG": str(self.config),
+            "CADENCE_NOW": NOW.isoformat(),
+            "CADENCE_GOOGLE_ROOT": self.google.root,
+        }
+        return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+    def mails(self) -> list[Path]:
+        return sorted((self.tmp / "mail" / "new").glob("*"))
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with GoogleEmulator() as google:
+        google.now = NOW.astimezone(UTC)
+        google.add_user(OWNER, timezone="Europe/Berlin")
+        google.add_user(ALICE, timezone="Europe/Berlin")
+        series = google.create_event(OWNER, weekly_with([OWNER, ALICE]))
+        token = tmp_path / "google-token.json"
+        token.write_text(google.user_credentials(OWNER, scopes=list(SCOPES)).to_json())
+        token.chmod(0o600)
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f"""
+[owner]
+name = "Olivia Owner"
+email = "{OWNER}"
+timezone = "Europe/Berlin"
+[state]
+path = "state.db"
+[calendar]
+backend = "google"
+[calendar.google]
+token = "{token.name}"
+[agenda]
+directory = "agendas"
+[email]
+transport = "maildir"
+[email.maildir]
+path = "mail"
+""",
+            encoding="utf-8",
+        )
+        w = World(tmp_path, google, config, series)
+        added = w.run("person", "add", ALICE, "--name", "Alice Example", "--every", "weekly")
+        assert added.exit_code == 0, added.output
+        yield w
+
+
+def test_a_cancelled_google_instance_becomes_one_proposal_email(world: World) -> None:
+    first = world.run("sync", "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["gaps"] == 0
+    assert world.mails() == []
+
+    world.google.cancel_instance(OWNER, str(world.series["id"]), NEXT_WEEK)
+    world.google.reset_calls()
+    second = world.run("sync", "--json")
+    assert second.exit_code == 0, second.output
+    report = json.loads(second.stdout)
+    assert (report["gaps"], report["proposals_created"], report["emails_sent"]) == (1, 1, 1)
+    assert [c.method_id for c in world.google.calls] == ["calendar.events.list"]
+    (proposal,) = json.loads(world.run("proposals", "list", "--json").stdout)
+    assert proposal["reason"] == "cancelled"
+    assert proposal["cancelled_start"] == NEXT_WEEK.isoformat()
+    for slot in proposal["slots"]:
+        start = datetime.fromisoformat(slot["start"])
+        assert NEXT_WEEK - timedelta(days=1) <= start < NEXT_WEEK + timedelta(days=5)
+
+    world.google.reset_calls()
+    idle = world.run("sync", "--json")
+    assert json.loads(idle.stdout)["emails_sent"] == 0
+    assert [c.method_id for c in world.google.calls] == ["calendar.events.list"]
+    assert len(world.mails()) == 1
+
+
+def test_a_revoked_token_is_reported_as_the_calendar_failing(world: World) -> None:
+    world.google.revoke(OWNER)
+    world.google.expire_access_tokens()
+    result = world.run("sync", "--json")
+    assert result.exit_code == 1
+    (error,) = json.loads(result.stdout)["errors"]
+    assert error["source"] == f"google:{OWNER}"
+    assert "cadence auth google" in error["message"]
+    status = json.loads(world.run("status", "--json").stdout)
+    (source,) = status["sources"]
+    assert not source["healthy"] and "cadence auth google" in source["last_error"]
