@@ -198,7 +198,8 @@ class Service:
         return early on a signal."""
         self._wake.clear()
         deadline = min(self._next_cycle, self._mail_deadline())
-        while not self._wake.is_set():
+        # A SIGHUP that came just before the clear above still counts.
+        while not self._wake.is_set() and not self._reload_requested:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
