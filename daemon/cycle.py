@@ -156,6 +156,8 @@ def read_sources(
             log.warning("source %s failed: %s", name, exc)
             report.errors.append({"source": exc.source, "message": exc.reason})
             store.observations.record_failure(name, calendar.name, exc.reason, now)
+            if exc.needs_owner:
+                _alert_owner(svc, name, known.last_success_at if known else None, exc, now)
             continue
         if not result.changed:
             log.debug("source %s unchanged", name)
@@ -190,6 +192,22 @@ def read_sources(
             vanished,
         )
     return changed
+
+
+def _alert_owner(
+    svc: Services, name: str, since: datetime | None, exc: SourceError, now: datetime
+) -> None:
+    """Email the owner once per failure streak of a source only they can fix: the key
+    is the streak's start (the last success), so a later streak alerts again."""
+    streak = since.isoformat() if since else "never-read"
+    svc.mailer.alert(
+        f"{name}:{streak}",
+        f"{exc.source} needs you",
+        f"cadence cannot read {exc.source}:\n\n    {exc.reason}\n\n"
+        "Until this is fixed no cancellation there turns into a proposal. Everything "
+        "else goes on; `cadence status` shows the state of each source.",
+        now,
+    )
 
 
 def _fingerprint(svc: Services, people: Sequence[Person], now: datetime) -> str:

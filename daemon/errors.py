@@ -64,9 +64,11 @@ class SourceError(CadenceError):
     logs, ``status`` and ``sync --json`` can say which one failed.
     """
 
-    def __init__(self, source: str, message: str) -> None:
+    def __init__(self, source: str, message: str, *, needs_owner: bool = False) -> None:
         self.source = source
         self.reason = message
+        # Only the owner can fix it (an authorization to renew): worth an email.
+        self.needs_owner = needs_owner
         super().__init__(f"{source}: {message}")
 
 

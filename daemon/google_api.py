@@ -23,9 +23,10 @@ import ssl
 from collections.abc import Callable
 from typing import Any
 
+import google.auth.exceptions
 import httplib2
 from cadence.daemon.errors import CadenceError
-from cadence.daemon.google_auth import google_root
+from cadence.daemon.google_auth import google_root, refused
 from cadence.daemon.interrupts import pause
 from google.auth.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
@@ -134,6 +135,9 @@ def call(
     except HttpError as exc:
         reason, message = error_details(exc)
         raise GoogleApiError(name, exc.resp.status, reason, message) from None
+    except google.auth.exceptions.RefreshError as exc:
+        # The client renews an expired access token by itself; Google may refuse.
+        raise refused(exc, "the saved token") from None
     except (OSError, httplib2.HttpLib2Error) as exc:
         raise GoogleApiError(name, None, type(exc).__name__, str(exc)) from None
 

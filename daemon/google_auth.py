@@ -151,19 +151,21 @@ def load_credentials(google: GoogleConfig, env: dict[str, str] | None = None) ->
     return creds
 
 
+def refused(exc: google.auth.exceptions.RefreshError, describe: str) -> GoogleAuthError:
+    """Return the error to raise when Google would not renew an authorization."""
+    if _revoked(exc) or "unauthorized_client" in str(exc):
+        return GoogleAuthError(
+            f"Google refused the authorization in {describe} (expired or revoked); {REAUTHORIZE}"
+        )
+    return GoogleAuthError(f"Google did not renew the authorization in {describe}: {exc}")
+
+
 def refresh(creds: BaseCredentials, *, describe: str) -> None:
     """Refresh ``creds`` now; raise GoogleAuthError when Google refuses for good."""
     try:
         creds.refresh(Request())
     except google.auth.exceptions.RefreshError as exc:
-        if _revoked(exc) or "unauthorized_client" in str(exc):
-            raise GoogleAuthError(
-                f"Google refused the authorization in {describe} (expired or revoked); "
-                f"{REAUTHORIZE}"
-            ) from None
-        raise GoogleAuthError(
-            f"Google did not renew the authorization in {describe}: {exc}"
-        ) from None
+        raise refused(exc, describe) from None
     except google.auth.exceptions.TransportError as exc:
         raise CadenceError(f"cannot reach Google's token service: {exc}") from None
 

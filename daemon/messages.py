@@ -383,3 +383,14 @@ def invitation_email(
         if part is not message:
             del part["MIME-Version"]  # meaningful on the top-level message only
     return message
+
+
+def alert_email(
+    owner: Owner, *, sender: str, to: Sequence[str], subject: str, text: str, message_id: str
+) -> EmailMessage:
+    """Given what went wrong and what to do (plain text), return the email telling the owner."""
+    message = EmailMessage()
+    _head(message, sender, f"cadence: {clean(subject)}", message_id)
+    message["To"] = ", ".join(_token(a) for a in to)
+    message.set_content(f"Hello {_name(owner)},\n\n{text.strip()}\n\n-- cadence\n")
+    return message

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.config import Config
-from cadence.daemon.messages import invitation_email, proposal_email
+from cadence.daemon.messages import alert_email, invitation_email, proposal_email
 from cadence.daemon.model import Gap, Person, Proposal, ProposalStatus, Slot
 from cadence.daemon.store import NewMail, Store
 
@@ -112,3 +112,17 @@ class ProposalMailer:
         )
         log.info("proposal #%d accepted: slot %d at %s", proposal.id, number, slot.start)
         return slot
+
+    def alert(self, key: str, subject: str, text: str, now: datetime) -> None:
+        """Queue an email to the owner about something only they can fix; once per key."""
+        email = self.config.email
+        mid = message_id(f"alert:{key}", email.sender)
+        message = alert_email(
+            self.config.owner,
+            sender=email.sender,
+            to=email.to,
+            subject=subject,
+            text=text,
+            message_id=mid,
+        )
+        self.store.proposals.enqueue(NewMail(f"alert:{key}", mid, email.to, bytes(message)), now)

@@ -30,11 +30,12 @@ class World:
     google: GoogleEmulator
     config: Path
     series: dict[str, object]
+    now: datetime = NOW
 
     def run(self, *args: str) -> Result:
         env = {
             "CADENCE_CONFIG": str(self.config),
-            "CADENCE_NOW": NOW.isoformat(),
+            "CADENCE_NOW": self.now.isoformat(),
             "CADENCE_GOOGLE_ROOT": self.google.root,
         }
         return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
@@ -108,14 +109,33 @@ def test_a_cancelled_google_instance_becomes_one_proposal_email(world: World) ->
     assert len(world.mails()) == 1
 
 
-def test_a_revoked_token_is_reported_as_the_calendar_failing(world: World) -> None:
+def test_a_revoked_token_alerts_the_owner_once_and_shows_in_status(world: World) -> None:
+    assert world.run("sync").exit_code == 0
     world.google.revoke(OWNER)
     world.google.expire_access_tokens()
-    result = world.run("sync", "--json")
-    assert result.exit_code == 1
+    for _ in range(3):
+        result = world.run("sync", "--json")
+        assert result.exit_code == 1, result.output
     (error,) = json.loads(result.stdout)["errors"]
     assert error["source"] == f"google:{OWNER}"
     assert "cadence auth google" in error["message"]
     status = json.loads(world.run("status", "--json").stdout)
     (source,) = status["sources"]
     assert not source["healthy"] and "cadence auth google" in source["last_error"]
+    # One alert for the whole outage, not one per cycle.
+    (alert,) = world.mails()
+    text = alert.read_text()
+    assert "Subject: cadence: google:olivia@example.com needs you" in text
+    assert "run `cadence auth google` again" in text
+    assert "refresh_token" not in text
+
+    # Authorized again, then revoked again later: that is news, so a second alert.
+    world.now += timedelta(hours=2)
+    token = world.tmp / "google-token.json"
+    token.write_text(world.google.user_credentials(OWNER, scopes=list(SCOPES)).to_json())
+    assert world.run("sync").exit_code == 0
+    world.google.revoke(OWNER)
+    world.google.expire_access_tokens()
+    assert world.run("sync").exit_code == 1
+    assert world.run("sync").exit_code == 1
+    assert len(world.mails()) == 2

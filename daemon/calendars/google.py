@@ -128,7 +128,10 @@ class GoogleCalendar:
                         raise
                     log.info("%s: Google asks for a full sync (%s)", self.name, exc.reason)
             return self._everything(window, span)
-        except (GoogleApiError, GoogleAuthError) as exc:
+        except GoogleAuthError as exc:
+            self._client = None  # try the saved authorization afresh next time
+            raise SourceError(self.name, str(exc), needs_owner=True) from None
+        except GoogleApiError as exc:
             raise SourceError(self.name, str(exc)) from None
 
     def _pages(self, **query: Any) -> Iterator[dict[str, Any]]:
