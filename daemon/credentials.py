@@ -35,12 +35,17 @@ def credential(
     if path is None:
         return None
     try:
-        mode = path.stat().st_mode
+        require_private(path, where)
     except OSError as exc:
         raise ConfigError([Problem(where, f"cannot read {path}: {exc.strerror}")]) from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ConfigError([Problem(where, f"{path} is readable by others; run: chmod 600 {path}")])
     return path.read_text(encoding="utf-8").strip()
+
+
+def require_private(path: Path, where: str) -> None:
+    """Raise ConfigError (naming ``where``) when others than its owner may read ``path``;
+    OSError when it cannot be looked at (missing, say)."""
+    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError([Problem(where, f"{path} is readable by others; run: chmod 600 {path}")])
 
 
 def write_secret(path: Path, content: str) -> None:

@@ -21,13 +21,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import stat
 from collections.abc import Callable
 from pathlib import Path
 
 import google.auth.exceptions
 from cadence.daemon.config import GoogleConfig
-from cadence.daemon.credentials import write_secret
+from cadence.daemon.credentials import require_private, write_secret
 from cadence.daemon.errors import CadenceError, ConfigError, Problem
 from google.auth.credentials import Credentials as BaseCredentials
 from google.auth.transport.requests import Request
@@ -89,26 +88,18 @@ class TokenSource:
 
     def load(self, token_uri: str | None = None) -> user_credentials.Credentials:
         try:
-            mode = self.path.stat().st_mode
-        except FileNotFoundError:
-            raise GoogleAuthError(
-                f"no Google authorization at {self.path}; run `cadence auth google`"
-            ) from None
-        if self.writable and mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise ConfigError(
-                [
-                    Problem(
-                        "calendar.google.token",
-                        f"{self.path} is readable by others; run: chmod 600 {self.path}",
-                    )
-                ]
-            )
-        try:
+            if self.writable:
+                # systemd's credentials are private by construction; a file is checked.
+                require_private(self.path, "calendar.google.token")
             info = json.loads(self.path.read_text(encoding="utf-8"))
             creds: user_credentials.Credentials = (
                 # The scopes granted, as saved: a refresh asking for others is refused.
                 user_credentials.Credentials.from_authorized_user_info(info)
             )
+        except FileNotFoundError:
+            raise GoogleAuthError(
+                f"no Google authorization at {self.path}; run `cadence auth google`"
+            ) from None
         except (OSError, ValueError) as exc:
             raise GoogleAuthError(
                 f"{self.path} is not a usable Google token ({exc}); {REAUTHORIZE}"

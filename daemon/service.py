@@ -38,6 +38,7 @@ from cadence.daemon.cycle import CycleReport
 from cadence.daemon.engine import Engine
 from cadence.daemon.errors import CadenceError, ConfigError
 from cadence.daemon.interrupts import Stopping
+from cadence.daemon.messages import clean
 from cadence.daemon.notify import Notifier
 from cadence.daemon.values import format_duration
 
@@ -57,7 +58,7 @@ Handler = Callable[[int, FrameType | None], Any] | int | None
 
 
 def _one_line(text: str, limit: int = 240) -> str:
-    flat = " ".join(text.split())
+    flat = clean(text)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -176,7 +177,9 @@ class Service:
             self._notice_clock_jump()
             if time.monotonic() >= self._next_cycle:
                 self._cycle()
-            elif self._mail_due():
+            else:
+                # Sends only what the outbox says is due (a retry planned before the
+                # clock was set back counts as due): usually nothing, one query.
                 self._deliver()
             self._nap()
 
@@ -260,7 +263,7 @@ class Service:
     def _schedule_next(self) -> None:
         interval = self.engine.config.interval
         if self._failures:
-            delay = min(backoff(self._failures, RETRY_FIRST, interval, self.rng), interval)
+            delay = backoff(self._failures, RETRY_FIRST, interval, self.rng)
         else:
             delay = interval * self.rng.uniform(1 - JITTER, 1 + JITTER)
         self._next_cycle = time.monotonic() + delay.total_seconds()
@@ -292,17 +295,6 @@ class Service:
         if due is None:
             return float("inf")
         return time.monotonic() + max((due - self.clock()).total_seconds(), 0.0)
-
-    def _mail_due(self) -> bool:
-        try:
-            due = self.engine.next_mail_at()
-        except CadenceError:
-            return False
-        if due is None:
-            return False
-        now = self.clock()
-        # Further ahead than any retry wait: the clock was set back; send it now.
-        return due <= now or due > now + self.engine.config.email.retry_max
 
     def _deliver(self) -> None:
         try:

@@ -9,8 +9,6 @@ import os
 import stat
 import subprocess
 import sys
-import threading
-import urllib.request
 import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +19,7 @@ from cadence.daemon.config import GoogleConfig
 from cadence.daemon.google_auth import SCOPES, GoogleAuthError, load_credentials
 from click.testing import CliRunner
 
-from tests.google_emulator import GoogleEmulator
+from tests.google_emulator import ConsentingBrowser, GoogleEmulator
 
 pytestmark = pytest.mark.slow
 
@@ -33,16 +31,6 @@ def google() -> Iterator[GoogleEmulator]:
     with GoogleEmulator() as emulator:
         emulator.add_user(OWNER, timezone="Europe/Berlin")
         yield emulator
-
-
-class ConsentingBrowser(webbrowser.BaseBrowser):
-    """A browser whose user says yes: it follows the consent redirect in a thread
-    (the flow's local server only starts answering once ``open`` returns)."""
-
-    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        threading.Thread(target=lambda: opener.open(url, timeout=10).read(), daemon=True).start()
-        return True
 
 
 def at(google: GoogleEmulator) -> dict[str, str]:

@@ -8,8 +8,6 @@ documents' schemas, so the emulator cannot drift from what Google can send.
 from __future__ import annotations
 
 import json
-import threading
-import urllib.request
 import webbrowser
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -24,7 +22,7 @@ from google_auth_oauthlib.flow import InstalledAppFlow  # type: ignore[import-un
 from googleapiclient.errors import HttpError  # type: ignore[import-untyped]
 from googleapiclient.http import MediaInMemoryUpload  # type: ignore[import-untyped]
 
-from tests.google_emulator import GoogleEmulator
+from tests.google_emulator import ConsentingBrowser, GoogleEmulator
 from tests.google_emulator.schemas import validate, validate_response
 
 pytestmark = pytest.mark.slow
@@ -783,20 +781,11 @@ def test_service_account_with_subject_acts_as_the_user(
         google.service("calendar", "v3", stranger).events().list(calendarId="primary").execute()
 
 
-class _ConsentingBrowser(webbrowser.BaseBrowser):
-    """A browser in which the user says yes: it follows the consent redirect in a thread."""
-
-    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        threading.Thread(target=lambda: opener.open(url, timeout=10).read(), daemon=True).start()
-        return True
-
-
 def test_installed_app_flow_completes_through_the_consent_page(
     google: GoogleEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # http auth/token URLs on loopback
-    webbrowser.register("google-emulator", None, _ConsentingBrowser("google-emulator"))
+    webbrowser.register("google-emulator", None, ConsentingBrowser("google-emulator"))
     secrets = google.client_secrets(tmp_path / "client_secret.json")
     flow = InstalledAppFlow.from_client_secrets_file(str(secrets), scopes=ALL_SCOPES)
     creds = flow.run_local_server(

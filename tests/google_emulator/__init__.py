@@ -26,6 +26,7 @@ Public API (stable; tests rely on it)::
         google.client_secrets(path)            # installed-app secrets (auth/token URIs here)
         google.service_account_file(path)      # SA key; works with .with_subject(user)
         google.consent_user, google.deny_consent  # who the consent page signs in / refusal
+        ConsentingBrowser()                    # a webbrowser whose user says yes
 
         # what people do in their calendars; not logged as calls
         google.create_event(calendar_id, body) -> dict
@@ -58,6 +59,7 @@ Docs (like Google's newer APIs) carries only ``code``, ``message`` and ``status`
 ``{"error", "error_description"}``.
 """
 
+from .browser import ConsentingBrowser
 from .emulator import CLIENT_ID, CLIENT_SECRET, DEFAULT_SCOPES, GoogleEmulator
 from .state import Call, DrivePermission, Notification
 
@@ -66,6 +68,7 @@ __all__ = [
     "CLIENT_SECRET",
     "DEFAULT_SCOPES",
     "Call",
+    "ConsentingBrowser",
     "DrivePermission",
     "GoogleEmulator",
     "Notification",
