@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from google.auth.exceptions import RefreshError
 from google.oauth2 import service_account
-from google_auth_oauthlib.flow import InstalledAppFlow  # type: ignore[import-untyped]
-from googleapiclient.errors import HttpError  # type: ignore[import-untyped]
-from googleapiclient.http import MediaInMemoryUpload  # type: ignore[import-untyped]
+from google_auth_oauthlib.flow import InstalledAppFlow
+from googleapiclient.errors import HttpError
+from googleapiclient.http import MediaInMemoryUpload
 
 from tests.google_emulator import ConsentingBrowser, GoogleEmulator
 from tests.google_emulator.schemas import validate, validate_response

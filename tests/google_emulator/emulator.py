@@ -10,9 +10,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import httplib2  # type: ignore[import-untyped]
+import httplib2
 from google.oauth2.credentials import Credentials
-from googleapiclient.discovery import build_from_document  # type: ignore[import-untyped]
+from googleapiclient.discovery import build_from_document
 
 from . import event_writes, oauth
 from .calendars import Calendar, render
@@ -131,7 +131,7 @@ class GoogleEmulator:
             self._state.refresh_tokens[token] = RefreshToken(
                 token, user, frozenset(scopes), CLIENT_ID
             )
-        return Credentials(  # type: ignore[no-untyped-call]
+        return Credentials(
             token=None,
             refresh_token=token,
             token_uri=self.token_uri,

@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from googleapiclient.discovery_cache import get_static_doc  # type: ignore[import-untyped]
+from googleapiclient.discovery_cache import get_static_doc
 
 APIS = {"calendar": "v3", "drive": "v3", "docs": "v1"}
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
