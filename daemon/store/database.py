@@ -119,6 +119,26 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # Google: the recurring series cadence created (one live per person; ended
+    # ones are kept to recognise their instances), and each person's agenda doc.
+    """
+    CREATE TABLE series (
+        event_id TEXT PRIMARY KEY,
+        person TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        first_start TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        ended_at TEXT
+    );
+    CREATE INDEX series_person ON series (person, ended_at);
+    CREATE TABLE agenda_docs (
+        person TEXT PRIMARY KEY,
+        doc_id TEXT NOT NULL,
+        url TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        shared_at TEXT
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
