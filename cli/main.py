@@ -18,6 +18,7 @@ from cadence.cli.daemon import daemon
 from cadence.cli.doctor import doctor
 from cadence.cli.people import person
 from cadence.cli.proposals import agenda, proposals
+from cadence.cli.report import report
 from cadence.cli.sync import init, status, sync
 from cadence.daemon import __version__, logs
 from cadence.daemon.errors import CadenceError
@@ -97,6 +98,7 @@ cli.add_command(status)
 cli.add_command(proposals)
 cli.add_command(agenda)
 cli.add_command(doctor)
+cli.add_command(report)
 
 
 def main() -> None:

@@ -189,9 +189,11 @@ def remove(app: App, email: str, yes: bool) -> None:
     """Stop tracking EMAIL (history and agenda are kept)."""
     engine = app.engine()
     found = engine.person(email)
+    series = engine.has_series(found.email)
+    ends = " and end your 1:1 series with them (past meetings stay)" if series else ""
     if not yes:
         if not sys.stdin.isatty():
             raise click.UsageError("refusing to remove without confirmation; add --yes")
-        click.confirm(f"Remove {found.name} <{found.email}>?", abort=True)
+        click.confirm(f"Remove {found.name} <{found.email}>{ends}?", abort=True)
     engine.remove_person(email)
-    click.echo(f"Removed {found.name}.")
+    click.echo(f"Removed {found.name}{'; their 1:1 series has ended' if series else ''}.")

@@ -16,10 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
+from cadence.daemon.actions import Action
 from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.busy import busy_intervals, worth_keeping
-from cadence.daemon.calendars import Calendar
+from cadence.daemon.calendars import Calendar, CalendarWriter
 from cadence.daemon.config import Config
+from cadence.daemon.digest import queue_digest
 from cadence.daemon.errors import AgendaError, CadenceError, SourceError
 from cadence.daemon.mail import Transport
 from cadence.daemon.model import (
@@ -27,15 +29,25 @@ from cadence.daemon.model import (
     Interval,
     Occurrence,
     Person,
-    Proposal,
     ProposalStatus,
+    Reason,
     Slot,
 )
 from cadence.daemon.outbox import RetryPolicy, deliver_due, settle_interrupted
 from cadence.daemon.proposing import ProposalMailer
 from cadence.daemon.reconcile import find_gaps, is_live, one_on_ones
+from cadence.daemon.series import choose_start
 from cadence.daemon.slots import SlotRules, find_slots
 from cadence.daemon.store import Store
+from cadence.daemon.writing import (
+    Busy,
+    SeriesWork,
+    attach_action,
+    hidden_note,
+    series_action,
+    series_work,
+    write_series,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,25 +72,11 @@ class Services:
     agendas: AgendaBackend
     transport: Transport
     mailer: ProposalMailer
+    # The owner's calendar when cadence may write to it (Google), else None.
+    writer: CalendarWriter | None = None
     # Called between the steps of a cycle: the long-running service's sign of
     # life for the watchdog (a cycle stuck in one step stops calling it).
     heartbeat: Callable[[], None] = lambda: None
-
-
-@dataclass(frozen=True)
-class Action:
-    """One step of a plan; ``describe`` is what ``sync --dry-run`` prints."""
-
-    kind: str  # propose | supersede | expire | prepare-agenda
-    person: str
-    detail: str
-    gap: Gap | None = None
-    proposal: Proposal | None = None
-    slots: tuple[Slot, ...] = ()
-    meeting_start: datetime | None = None
-
-    def describe(self) -> str:
-        return f"{self.kind:<15} {self.person:<28} {self.detail}"
 
 
 @dataclass
@@ -88,6 +86,7 @@ class CycleReport:
     proposals_created: int = 0
     emails_sent: int = 0
     agenda_sections: int = 0
+    series_created: int = 0
     reconciled: bool = False
     errors: list[dict[str, str]] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
@@ -102,6 +101,7 @@ class CycleReport:
             "proposals_created": self.proposals_created,
             "emails_sent": self.emails_sent,
             "agenda_sections": self.agenda_sections,
+            "series_created": self.series_created,
             "errors": self.errors,
             "plan": [
                 {"action": a.kind, "person": a.person, "detail": a.detail} for a in self.actions
@@ -213,15 +213,22 @@ def _alert_owner(
 def _fingerprint(svc: Services, people: Sequence[Person], now: datetime) -> str:
     """Everything planning depends on besides the clock's date: if it is the same
     as last time and the owner's date has not changed, planning would repeat itself."""
-    sources = {s.name: dict(s.state) for s in svc.store.observations.sources()}
+    # When each source last changed, not its state: a sync token is new at every
+    # read, changed or not.
+    sources = {
+        s.name: s.last_change_at.isoformat() if s.last_change_at else ""
+        for s in svc.store.observations.sources()
+    }
     local_day = now.astimezone(svc.config.owner.zone).date().isoformat()
     blob = json.dumps([local_day, sources, [repr(p) for p in people]], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def plan(svc: Services, people: Sequence[Person], now: datetime) -> tuple[list[Gap], list[Action]]:
+def plan(
+    svc: Services, people: Sequence[Person], now: datetime, report: CycleReport | None = None
+) -> tuple[list[Gap], list[Action]]:
     """Given the stored observations and proposals, return the current gaps and the
-    actions a cycle should take."""
+    actions a cycle should take (a failure to learn busy time goes to ``report``)."""
     config, store, owner = svc.config, svc.store, svc.config.owner
     horizon = now + config.schedule.lookahead
     occurrences = store.observations.occurrences(now - HISTORY, [OWNER_SOURCE])
@@ -258,34 +265,111 @@ def plan(svc: Services, people: Sequence[Person], now: datetime) -> tuple[list[G
                 )
             )
     by_email = {p.email: p for p in people}
-    for key, gap in current.items():
-        if store.proposals.by_gap(key) is not None:
-            continue
+    fresh = [g for k, g in current.items() if store.proposals.by_gap(k) is None]
+    works: list[SeriesWork] = []
+    if svc.writer is not None:
+        records = store.series.live()
+        earliest = now + config.schedule.min_notice
+        for person in people:
+            work = series_work(
+                person,
+                owner,
+                records.get(person.email),
+                [g for g in current.values() if g.person == person.email],
+                one_on_ones(person, owner, occurrences),
+                live[person.email],
+                earliest,
+            )
+            if work is not None:
+                works.append(work)
+        # On a writable calendar a missing series is made, not proposed.
+        fresh = [g for g in fresh if g.reason is not Reason.NO_SERIES]
+    needing = {by_email[g.person].email: by_email[g.person] for g in fresh}
+    needing |= {w.person.email: w.person for w in works}
+    if needing:
+        spans = [g.period for g in fresh] + [w.window() for w in works]
+        try:
+            busy = availability(svc, list(needing.values()), spans, now)
+        except CadenceError as exc:
+            # Without busy time no slot can be trusted: propose next cycle instead.
+            log.warning("free/busy: %s", exc)
+            if report is not None:
+                report.errors.append({"source": "free/busy", "message": str(exc)})
+            fresh, works = [], []
+            busy = Busy()
+    for gap in fresh:
         person = by_email[gap.person]
-        slots = tuple(_slots_for(svc, person, gap, booked, now))
+        slots = tuple(_slots_for(svc, person, gap, booked, now, busy))
         detail = f"{gap.reason} {gap.period.start.astimezone(owner.zone):%Y-%m-%d}: " + (
             ", ".join(f"{s.start.astimezone(owner.zone):%a %d %b %H:%M}" for s in slots)
             or "no free slot"
         )
-        actions.append(Action("propose", person.email, detail, gap=gap, slots=slots))
+        notes = (hidden_note(person),) if person.email in busy.hidden else ()
+        actions.append(Action("propose", person.email, detail, gap=gap, slots=slots, notes=notes))
+    rules = slot_rules(config)
+    for work in works:
+        start = choose_start(
+            work.person,
+            owner,
+            rules,
+            work.period,
+            now=now,
+            busy=busy.owner,
+            person_busy=busy.of(work.person),
+            booked=booked,
+        )
+        actions.append(series_action(work, start, owner))
+    if svc.writer is not None and config.agenda.backend != "none":
+        attached = store.series.attached()
+        for person in people:
+            url = svc.agendas.url(person)
+            attach = attach_action(person, owner, live[person.email], attached, url, now)
+            if attach is not None:
+                actions.append(attach)
     return list(current.values()), actions
 
 
+def availability(
+    svc: Services, people: Sequence[Person], spans: Sequence[Interval], now: datetime
+) -> Busy:
+    """Return the busy time slot searches over ``spans`` need: the owner's and each
+    person's. On a writable calendar it comes from one free/busy query for all of
+    them (the owner's calendar is read incrementally, which tells no busy time);
+    otherwise from the last full read. A person's busy feed adds to either."""
+    store = svc.store.observations
+    start = max(now, min(s.start for s in spans))
+    window = Interval(start, max(start + timedelta(days=1), *(s.end for s in spans)))
+    feeds = {p.email: store.busy(busy_source(p), window) for p in people if p.busy_feed}
+    if svc.writer is None:
+        return Busy(owner=store.busy(OWNER_SOURCE, window), people=feeds)
+    mine = svc.writer.owner_calendar
+    found = svc.writer.availability([mine, *(p.email for p in people)], window)
+    return Busy(
+        owner=found.of(mine),
+        people={p.email: found.of(p.email) + feeds.get(p.email, []) for p in people},
+        hidden=found.hidden - {mine},
+    )
+
+
 def _slots_for(
-    svc: Services, person: Person, gap: Gap, booked: Sequence[Interval], now: datetime
+    svc: Services,
+    person: Person,
+    gap: Gap,
+    booked: Sequence[Interval],
+    now: datetime,
+    busy: Busy,
 ) -> list[Slot]:
     """Return the ranked free slots for a gap; ``booked`` are the owner's live 1:1s."""
     period = gap.period
-    observations = svc.store.observations
-    busy = observations.busy(OWNER_SOURCE, period)
-    person_busy = observations.busy(busy_source(person), period) if person.busy_feed else []
+    # The time that was cancelled or declined is the one time known not to work.
+    dropped = [gap.occurrence.interval] if gap.occurrence else []
     return find_slots(
         period,
         person,
         slot_rules(svc.config),
         now=now,
-        busy=busy,
-        person_busy=person_busy,
+        busy=[*busy.owner, *dropped],
+        person_busy=busy.of(person),
         booked=[b for b in booked if period.overlaps(b)],
     )
 
@@ -300,9 +384,13 @@ def execute(
     """Carry out the plan; each action is idempotent, so a crash midway is harmless."""
     by_email = {p.email: p for p in people}
     owner = svc.config.owner
+    series: list[tuple[Action, Person]] = []
     for action in actions:
         svc.heartbeat()
         person = by_email.get(action.person)
+        if action.kind in ("create-series", "split-series") and person:
+            series.append((action, person))  # written together below, as one batch
+            continue
         try:
             if action.kind == "expire" and action.proposal:
                 svc.store.proposals.set_status(action.proposal.id, ProposalStatus.EXPIRED, now)
@@ -315,11 +403,49 @@ def execute(
                 if not action.slots:
                     log.warning("no free time for %s in %s", person.email, action.detail)
                     continue
-                if svc.mailer.create(person, action.gap, action.slots, now):
+                if svc.mailer.create(person, action.gap, action.slots, now, action.notes):
                     report.proposals_created += 1
+            elif action.kind == "attach-agenda" and person and svc.writer:
+                _attach(svc, person, action.events, now, report)
         except AgendaError as exc:
             log.warning("agenda for %s: %s", action.person, exc)
             report.errors.append({"source": "agenda", "message": str(exc)})
+        except CadenceError as exc:
+            log.warning("%s for %s: %s", action.kind, action.person, exc)
+            report.errors.append({"source": _writer_name(svc), "message": str(exc)})
+    if series and svc.writer:
+        svc.heartbeat()
+        created, errors = write_series(
+            svc.store,
+            svc.writer,
+            svc.agendas,
+            owner,
+            series,
+            now,
+            prepare_until=now + svc.config.agenda.prepare_ahead,
+        )
+        report.series_created += created
+        report.errors += [{"source": svc.writer.name, "message": e} for e in errors]
+
+
+def _writer_name(svc: Services) -> str:
+    return svc.writer.name if svc.writer else "calendar"
+
+
+def _attach(
+    svc: Services, person: Person, events: Sequence[str], now: datetime, report: CycleReport
+) -> None:
+    """Link the person's agenda from the events; remember those that have it."""
+    assert svc.writer is not None
+    url = svc.agendas.ensure(person, svc.config.owner)
+    if url is None:
+        return
+    failures = svc.writer.attach(events, url)
+    done = [e for e in events if e not in failures]
+    if done:
+        svc.store.series.mark_attached(done, person.email, url, now)
+    for event, failure in failures.items():
+        report.errors.append({"source": svc.writer.name, "message": f"{event}: {failure}"})
 
 
 def run_cycle(
@@ -334,14 +460,17 @@ def run_cycle(
     changed = read_sources(svc, people, now, report)
     fingerprint = _fingerprint(svc, people, now)
     if changed or force or dry_run or store.get_meta("planned") != fingerprint:
-        gaps, actions = plan(svc, people, now)
+        gaps, actions = plan(svc, people, now, report)
         report.actions = actions
         report.gaps = len(gaps)
         report.reconciled = True
         if not dry_run:
             execute(svc, people, actions, now, report)
-            store.set_meta("planned", fingerprint)
+            if report.ok:
+                # A plan that hit errors is made again next cycle, changed or not.
+                store.set_meta("planned", fingerprint)
     if not dry_run:
+        report.errors += queue_digest(svc, now)
         try:
             delivery = deliver_due(
                 store.proposals, svc.transport, now, retry_policy(svc.config), svc.heartbeat

@@ -19,20 +19,23 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from cadence.daemon.adherence import DEFAULT_WEEKS, load_report
 from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.agendas.markdown import MarkdownAgendas
 from cadence.daemon.agendas.none import NoAgendas
-from cadence.daemon.calendars import Calendar
+from cadence.daemon.calendars import Calendar, CalendarWriter, EventSpec
 from cadence.daemon.calendars.google import GoogleCalendar
+from cadence.daemon.calendars.google_writes import GoogleWriter
 from cadence.daemon.calendars.ics import IcsCalendar
 from cadence.daemon.clock import Clock, system_clock
 from cadence.daemon.config import Config
 from cadence.daemon.credentials import credential
 from cadence.daemon.cycle import (
+    HISTORY,
     OWNER_SOURCE,
     CycleReport,
     Services,
-    busy_source,
+    availability,
     read_sources,
     retry_policy,
     run_cycle,
@@ -52,12 +55,24 @@ from cadence.daemon.interrupts import Stopping
 from cadence.daemon.mail import Transport
 from cadence.daemon.mail.maildir import MaildirTransport
 from cadence.daemon.mail.smtp import SmtpTransport
-from cadence.daemon.model import Interval, Person, Proposal, ProposalStatus, Slot
+from cadence.daemon.messages import event_description, event_summary
+from cadence.daemon.model import (
+    Interval,
+    Occurrence,
+    Person,
+    Proposal,
+    ProposalStatus,
+    Reason,
+    Slot,
+)
 from cadence.daemon.outbox import Delivery, deliver_due
 from cadence.daemon.proposing import ProposalMailer
 from cadence.daemon.reconcile import is_live, one_on_ones
+from cadence.daemon.report import Report
+from cadence.daemon.series import event_id, settings_of
 from cadence.daemon.slots import slot_is_free
-from cadence.daemon.store import Store
+from cadence.daemon.store import SeriesRecord, Store
+from cadence.daemon.writing import series_spec
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +115,19 @@ class Engine:
             base_dir=self.config.base_dir,
         )
 
+    @cached_property
+    def writer(self) -> CalendarWriter | None:
+        """The owner's calendar to write to, when it is writable (Google)."""
+        if self.config.calendar_backend != "google":
+            return None
+        google = self.config.google
+        return GoogleWriter(
+            lambda: service("calendar", "v3", load_credentials(google)),
+            google.calendar_id,
+            self.config.owner.email,
+            attach_files=self.config.agenda.backend == "google-docs",
+        )
+
     def busy_feed(self, person: Person) -> Calendar:
         assert person.busy_feed
         ics = self.config.ics
@@ -138,6 +166,16 @@ class Engine:
             return MarkdownAgendas(agenda.directory, agenda.base_url, self.config.owner.zone)
         if agenda.backend == "none":
             return NoAgendas()
+        if agenda.backend == "google-docs" and self.config.calendar_backend == "google":
+            from cadence.daemon.agendas.google_docs import GoogleDocsAgendas, google_clients
+
+            google = self.config.google
+            return GoogleDocsAgendas(
+                lambda: google_clients(load_credentials(google)),
+                self.store.documents,
+                self.config.owner.zone,
+                self.clock,
+            )
         raise ConfigError(
             [Problem("agenda.backend", "google-docs needs calendar.backend = google")]
         )
@@ -154,6 +192,7 @@ class Engine:
             agendas=self.agendas,
             transport=self.transport,
             mailer=ProposalMailer(self.config, store, self.agendas),
+            writer=self.writer,
         )
         if heartbeat is not None:
             services.heartbeat = heartbeat
@@ -193,8 +232,25 @@ class Engine:
     def resume(self, email: str) -> Person:
         return self.update_person(email, paused=False, paused_until=None)
 
+    def has_series(self, email: str) -> bool:
+        """Return whether cadence keeps a series with the person in a writable calendar."""
+        return self.writer is not None and self.store.series.live_for(email) is not None
+
     def remove_person(self, email: str) -> None:
-        self.person(email)
+        """Forget the person; first end the series cadence keeps with them (meetings
+        already held stay in the calendar)."""
+        person = self.person(email)
+        record = self.store.series.live_for(person.email)
+        if record is not None and self.writer is not None:
+            now = self.clock()
+            try:
+                self.writer.end_series(record.event_id, now)
+            except CadenceError as exc:
+                raise CadenceError(
+                    f"could not end the 1:1 series with {person.email} in {self.writer.name} "
+                    f"({exc}); {person.email} is kept; try again"
+                ) from None
+            self.store.series.end(record.event_id, now)
         self.store.people.remove(email)
         self._people_changed()
 
@@ -289,15 +345,70 @@ class Engine:
                 f"({slot.start.astimezone(self.config.owner.zone):%a %d %b %H:%M}) is no longer "
                 "free in your calendar; choose another with --slot"
             )
-        services.mailer.accept(proposal, person, number, now)
+        if self.writer is not None:
+            self._write_accepted(proposal, person, number, now)
+        else:
+            services.mailer.accept(proposal, person, number, now)
         if now <= slot.start <= now + self.config.agenda.prepare_ahead:
             self.agendas.prepare(person, self.config.owner, slot.start)
         deliver_due(self.store.proposals, self.transport, now, retry_policy(self.config))
         return slot
 
+    def _write_accepted(
+        self, proposal: Proposal, person: Person, number: int, now: datetime
+    ) -> None:
+        """Move the cancelled instance to the chosen slot in the calendar (or create a
+        single event when there is no instance to move); Google tells the person."""
+        assert self.writer is not None
+        owner, slot = self.config.owner, proposal.slots[number - 1]
+        url = self.agendas.ensure(person, owner)
+        spec = EventSpec(
+            event_id=event_id("accepted", str(proposal.id), slot.start.isoformat()),
+            person=person.email,
+            summary=event_summary(person, owner),
+            description=event_description(person, owner, url, series=False),
+            start=slot.start,
+            end=slot.end,
+            zone=owner.timezone,
+            agenda_url=url,
+        )
+        if proposal.reason is Reason.NO_SERIES:
+            # Made before the calendar was writable: the slot starts the series.
+            spec = series_spec(person, owner, slot.start, url)
+        meant = self._cancelled_occurrence(proposal, person)
+        moved = False
+        if meant is not None and meant.recurrence_id is not None:
+            moved = self.writer.move(meant.uid, meant.recurrence_id, spec)
+        if not moved:
+            failure = self.writer.create([spec])[0]
+            if failure is not None:
+                raise failure
+            if spec.recurrence:
+                record = SeriesRecord(spec.event_id, person.email, settings_of(person), spec.start)
+                self.store.series.add(record, now)
+            if url:
+                self.store.series.mark_attached([spec.event_id], person.email, url, now)
+        self.store.proposals.set_status(
+            proposal.id, ProposalStatus.ACCEPTED, now, accepted_slot=number
+        )
+        log.info(
+            "proposal #%d accepted: %s %s",
+            proposal.id,
+            "moved the meeting to" if moved else "created a meeting at",
+            slot.start,
+        )
+
+    def _cancelled_occurrence(self, proposal: Proposal, person: Person) -> Occurrence | None:
+        if proposal.cancelled_start is None:
+            return None
+        occurrences = self.store.observations.occurrences(proposal.period.start, [OWNER_SOURCE])
+        for occurrence in one_on_ones(person, self.config.owner, occurrences):
+            if occurrence.original_start == proposal.cancelled_start:
+                return occurrence
+        return None
+
     def _still_free(self, slot: Slot, person: Person, now: datetime) -> bool:
         config, obs = self.config, self.store.observations
-        rules = slot_rules(config)
         window = Interval(slot.start - config.schedule.buffer, slot.end + config.schedule.buffer)
         occurrences = obs.occurrences(window.start - config.schedule.lookahead, [OWNER_SOURCE])
         day_booked = [
@@ -306,14 +417,14 @@ class Engine:
             for o in one_on_ones(p, config.owner, occurrences)
             if is_live(o, config.owner, p)
         ]
-        person_busy = obs.busy(busy_source(person), window) if person.busy_feed else []
+        busy = availability(self.services(), [person], [window], min(now, window.start))
         return slot_is_free(
             slot,
             person,
-            rules,
+            slot_rules(config),
             now=now,
-            busy=obs.busy(OWNER_SOURCE, window),
-            person_busy=person_busy,
+            busy=busy.owner,
+            person_busy=busy.of(person),
             booked=day_booked,
         )
 
@@ -335,6 +446,24 @@ class Engine:
         self.agenda_url(email)
         text = self.agendas.text(self.person(email))
         return text or ""
+
+    # -- report -------------------------------------------------------------
+
+    def report(self, weeks: int = DEFAULT_WEEKS, email: str | None = None) -> Report:
+        """Return the adherence report over the last ``weeks`` weeks, of everyone or of
+        the person ``email``; raise UsageError for an unknown person or no weeks."""
+        if weeks < 1:
+            raise UsageError(f"--weeks {weeks}: give at least 1 week")
+        people = None
+        if email is not None:
+            found = self.store.people.get(email)
+            if found is None:
+                raise UsageError(f"--person {email}: not a person here; see `cadence person list`")
+            people = [found]
+        now = self.clock()
+        return load_report(
+            self.store, self.config, now, weeks, history=HISTORY, source=OWNER_SOURCE, people=people
+        )
 
     # -- status -------------------------------------------------------------
 

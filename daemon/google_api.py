@@ -20,7 +20,7 @@ import logging
 import random
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import google.auth.exceptions
@@ -41,6 +41,8 @@ RATE_LIMITS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIM
 ATTEMPTS = 5
 FIRST_WAIT = 1.0
 LONGEST_WAIT = 32.0
+# Google's advice: batches of at most 50 calls (Calendar allows 1000, Drive 100).
+BATCH_SIZE = 50
 
 
 class GoogleApiError(CadenceError):
@@ -140,6 +142,56 @@ def call(
         raise refused(exc, "the saved token") from None
     except (OSError, httplib2.HttpLib2Error) as exc:
         raise GoogleApiError(name, None, type(exc).__name__, str(exc)) from None
+
+
+def call_batch(
+    client: Any,
+    requests: Sequence[tuple[str, Any]],
+    *,
+    size: int = BATCH_SIZE,
+    sleep: Callable[[float], None] = pause,
+    rng: random.Random | None = None,
+) -> list[Any]:
+    """Execute many ``(name, request)`` pairs of one API in batches of ``size``.
+
+    Return, in order, each call's result or its :class:`GoogleApiError`. A call the
+    batch answered with a retryable failure (or that a failed batch left unanswered)
+    is tried again on its own with :func:`call`'s retries. A refused authorization
+    is raised, as from :func:`call`.
+    """
+    results: list[Any] = [None] * len(requests)
+    answers: dict[int, Any] = {}
+
+    def collect(request_id: str, response: Any, exception: HttpError | None) -> None:
+        answers[int(request_id)] = exception if exception is not None else response
+
+    for first in range(0, len(requests), size):
+        chunk = range(first, min(first + size, len(requests)))
+        answers.clear()
+        batch = client.new_batch_http_request(callback=collect)
+        for index in chunk:
+            batch.add(requests[index][1], request_id=str(index))
+        if len(chunk) > 1:
+            try:
+                call(batch, f"{requests[first][0].split()[0]} batch", sleep=sleep, rng=rng)
+            except GoogleApiError as exc:
+                log.info("%s; sending its calls one by one", exc)
+                answers.clear()
+        for index in chunk:
+            name, request = requests[index]
+            answer = answers.get(index)
+            if isinstance(answer, HttpError) and not retryable(answer):
+                reason, message = error_details(answer)
+                results[index] = GoogleApiError(name, answer.resp.status, reason, message)
+                continue
+            if index in answers and not isinstance(answer, HttpError):
+                results[index] = answer
+                continue
+            try:
+                results[index] = call(request, name, sleep=sleep, rng=rng)
+            except GoogleApiError as exc:
+                results[index] = exc
+    return results
 
 
 def _describe(exc: BaseException | None) -> str:

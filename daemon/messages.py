@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from .model import Cadence, Owner, Person, Proposal, Reason, Slot, Unit
+from .series import nth_weekday, rrule
 
 PRODID = "-//cadence//cadence 1:1 keeper//EN"
 # Spelled out rather than strftime("%a"), which follows the process locale.
@@ -28,7 +29,6 @@ _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", 
                 "September", "October", "November", "December")  # fmt: skip
 _DAYS = tuple(day[:3] for day in _DAY_NAMES)
 _MONTHS = tuple(month[:3] for month in _MONTH_NAMES)
-_ICAL_DAYS = tuple(day[:2].upper() for day in _DAY_NAMES)
 _ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
 # Cc: C0/C1 controls incl. CR/LF/TAB; Cs: lone surrogates (cannot be encoded);
 # Zl/Zp: U+2028/U+2029, which str.splitlines() and some mail parsers treat as line breaks.
@@ -68,26 +68,6 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return ZoneInfo(name) if name else None
     except (ValueError, KeyError, OSError):
         return None
-
-
-def _nth_weekday(day: date) -> int:
-    """Given a date, return which of its weekday in the month it is (1..4), or -1
-    when it is a fifth one: a fifth weekday does not exist in every month."""
-    nth = (day.day - 1) // 7 + 1
-    return -1 if nth == 5 else nth
-
-
-def _rrule(cadence: Cadence, first: datetime) -> dict[str, object]:
-    """Given a cadence and the local start of the first meeting, return the RRULE."""
-    if cadence.unit is Unit.WEEK:
-        rule: dict[str, object] = {"FREQ": "WEEKLY"}
-        if cadence.count > 1:
-            rule["INTERVAL"] = cadence.count
-        return rule
-    byday = f"{_nth_weekday(first.date())}{_ICAL_DAYS[first.weekday()]}"
-    if cadence.unit is Unit.MONTH:
-        return {"FREQ": "MONTHLY", "BYDAY": byday}
-    return {"FREQ": "MONTHLY", "INTERVAL": 3, "BYDAY": byday}
 
 
 def every(cadence: Cadence, weekday: int, at: str, *, nth: int | None = None) -> str:
@@ -146,7 +126,7 @@ def _when(proposal: Proposal, slot: Slot, person: Person, owner: Owner) -> tuple
     zone, theirs = owner.zone, _zone(person.timezone)
     start = slot.start.astimezone(zone)
     if proposal.reason is Reason.NO_SERIES:
-        nth = None if person.cadence.unit is Unit.WEEK else _nth_weekday(start.date())
+        nth = None if person.cadence.unit is Unit.WEEK else nth_weekday(start.date())
         when = every(person.cadence, start.weekday(), _span(slot, zone), nth=nth)
         when += f", from {_day(start)}"
     else:
@@ -275,6 +255,26 @@ def _address(email: str, name: str, **params: str) -> icalendar.vCalAddress:
     return address
 
 
+def event_summary(person: Person, owner: Owner) -> str:
+    """The title of every 1:1 event cadence writes or sends."""
+    return f"1:1 {_name(person)} / {_name(owner)}"
+
+
+def agenda_line(url: str) -> str:
+    """The line that links the agenda from an event or an email."""
+    return f"Agenda (add your topics before we meet): {_token(url)}"
+
+
+def event_description(person: Person, owner: Owner, agenda_url: str | None, *, series: bool) -> str:
+    """The description of a 1:1 event cadence writes or sends."""
+    parts = [f"1:1 between {_name(person)} and {_name(owner)}."]
+    if series:
+        parts.append(f"A {person.cadence} series.")
+    if agenda_url and _token(agenda_url):
+        parts.append(agenda_line(agenda_url))
+    return "\n\n".join(parts)
+
+
 def invitation(
     proposal: Proposal,
     slot: Slot,
@@ -303,27 +303,24 @@ def invitation(
         start = slot.start.astimezone(owner.zone)
         event.add("dtstart", start)
         event.add("dtend", slot.end.astimezone(owner.zone))
-        event.add("rrule", _rrule(person.cadence, start))
+        event.add("rrule", rrule(person.cadence, start))
         first, last = date(start.year, 1, 1), date(start.year + 15, 1, 1)
         zone = icalendar.Timezone.from_tzid(owner.timezone, first_date=first, last_date=last)
         calendar.add_component(zone)
     else:
         event.add("dtstart", slot.start.astimezone(UTC))
         event.add("dtend", slot.end.astimezone(UTC))
-    event.add("summary", f"1:1 {name} / {owner_name}")
+    event.add("summary", event_summary(person, owner))
     event.add("organizer", _address(owner.email, owner_name))
     them = {"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION"}
     event.add("attendee", _address(person.email, name, **them, RSVP="TRUE"))
     event.add("attendee", _address(owner.email, owner_name, **them | {"PARTSTAT": "ACCEPTED"}))
     event.add("x-cadence-person", _token(person.email))
-    description = [f"1:1 between {name} and {owner_name}."]
-    if proposal.reason is Reason.NO_SERIES:
-        description.append(f"A {person.cadence} series.")
     if link:
         event.add("url", link)
         event.add("attach", link)
-        description.append(f"Agenda (add your topics before we meet): {link}")
-    event.add("description", "\n\n".join(description))
+    series = proposal.reason is Reason.NO_SERIES
+    event.add("description", event_description(person, owner, link, series=series))
     event.add("status", "CONFIRMED")
     event.add("transp", "OPAQUE")
     calendar.add_component(event)
@@ -348,13 +345,13 @@ def invitation_email(
     ics = invitation(
         proposal, slot, person, owner, agenda_url=agenda_url, stamp=stamp, sequence=sequence
     )
-    title = f"1:1 {_name(person)} / {_name(owner)}"
+    title = event_summary(person, owner)
     when, theirs = _when(proposal, slot, person, owner)
     text = [title, f"When: {when} ({owner.zone.key})"]
     if theirs:
         text.append(f"      {theirs}")
     if agenda_url and _token(agenda_url):
-        text.append(f"Agenda (add your topics before we meet): {_token(agenda_url)}")
+        text.append(agenda_line(agenda_url))
     text.append("Accept or decline in your calendar.")
     owner_address = Address(clean(owner.name), addr_spec=_token(owner.email))
 

@@ -38,9 +38,16 @@ class ProposalMailer:
     def _agenda_url(self, person: Person) -> str | None:
         return self.agendas.ensure(person, self.config.owner)
 
-    def create(self, person: Person, gap: Gap, slots: Sequence[Slot], now: datetime) -> bool:
-        """Record a proposal for the gap with its email queued; return False if the gap
-        already had one (then nothing is written)."""
+    def create(
+        self,
+        person: Person,
+        gap: Gap,
+        slots: Sequence[Slot],
+        now: datetime,
+        notes: Sequence[str] = (),
+    ) -> bool:
+        """Record a proposal for the gap with its email queued (``notes`` are said in the
+        email); return False if the gap already had one (then nothing is written)."""
         agenda_url = self._agenda_url(person)
         email = self.config.email
         draft = Proposal(
@@ -53,6 +60,7 @@ class ProposalMailer:
             slots=tuple(slots),
             cancelled_start=gap.occurrence.original_start if gap.occurrence else None,
             created_at=now,
+            notes=tuple(notes),
         )
 
         def render(proposal: Proposal) -> NewMail:

@@ -117,6 +117,7 @@ def test_a_cancelled_instance_becomes_one_proposal_email(world: World) -> None:
         "proposals_created": 1,
         "emails_sent": 1,
         "agenda_sections": 1,  # tomorrow's 1:1 is within prepare_ahead
+        "series_created": 0,  # a feed is read-only
         "errors": [],
         "plan": result["plan"],  # type: ignore[index]
     }

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from cadence.cli.main import cli
 from cadence.daemon.google_auth import SCOPES
-from click.testing import CliRunner, Result
 
 from tests.google_emulator import GoogleEmulator
+from tests.support.google_world import World, google_world
 from tests.test_google_calendar import ALICE, NEXT_WEEK, OWNER, weekly_with
 
 pytestmark = pytest.mark.slow
@@ -24,61 +22,12 @@ pytestmark = pytest.mark.slow
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
 
-@dataclass
-class World:
-    tmp: Path
-    google: GoogleEmulator
-    config: Path
-    series: dict[str, object]
-    now: datetime = NOW
-
-    def run(self, *args: str) -> Result:
-        env = {
-            "CADENCE_CONFIG": str(self.config),
-            "CADENCE_NOW": self.now.isoformat(),
-            "CADENCE_GOOGLE_ROOT": self.google.root,
-        }
-        return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-
-    def mails(self) -> list[Path]:
-        return sorted((self.tmp / "mail" / "new").glob("*"))
-
-
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     with GoogleEmulator() as google:
-        google.now = NOW.astimezone(UTC)
-        google.add_user(OWNER, timezone="Europe/Berlin")
-        google.add_user(ALICE, timezone="Europe/Berlin")
-        series = google.create_event(OWNER, weekly_with([OWNER, ALICE]))
-        token = tmp_path / "google-token.json"
-        token.write_text(google.user_credentials(OWNER, scopes=list(SCOPES)).to_json())
-        token.chmod(0o600)
-        config = tmp_path / "config.toml"
-        config.write_text(
-            f"""
-[owner]
-name = "Olivia Owner"
-email = "{OWNER}"
-timezone = "Europe/Berlin"
-[state]
-path = "state.db"
-[calendar]
-backend = "google"
-[calendar.google]
-token = "{token.name}"
-[agenda]
-directory = "agendas"
-[email]
-transport = "maildir"
-[email.maildir]
-path = "mail"
-""",
-            encoding="utf-8",
-        )
-        w = World(tmp_path, google, config, series)
-        added = w.run("person", "add", ALICE, "--name", "Alice Example", "--every", "weekly")
-        assert added.exit_code == 0, added.output
+        w = google_world(tmp_path, google, agendas='[agenda]\ndirectory = "agendas"')
+        w.series = google.create_event(OWNER, weekly_with([OWNER, ALICE]))
+        w.ok("person", "add", ALICE, "--name", "Alice Example", "--every", "weekly")
         yield w
 
 
@@ -94,7 +43,11 @@ def test_a_cancelled_google_instance_becomes_one_proposal_email(world: World) ->
     assert second.exit_code == 0, second.output
     report = json.loads(second.stdout)
     assert (report["gaps"], report["proposals_created"], report["emails_sent"]) == (1, 1, 1)
-    assert [c.method_id for c in world.google.calls] == ["calendar.events.list"]
+    # The call budget of a cancellation: the read, and one free/busy query.
+    assert [c.method_id for c in world.google.calls] == [
+        "calendar.events.list",
+        "calendar.freebusy.query",
+    ]
     (proposal,) = json.loads(world.run("proposals", "list", "--json").stdout)
     assert proposal["reason"] == "cancelled"
     assert proposal["cancelled_start"] == NEXT_WEEK.isoformat()

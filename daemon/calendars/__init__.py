@@ -7,7 +7,7 @@ read as :class:`~cadence.daemon.errors.SourceError`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -62,4 +62,74 @@ class Calendar(Protocol):
         return every occurrence overlapping the window (cancelled ones included),
         or what changed since that read, or ``changed=False``; raise SourceError
         when the source cannot be read."""
+        ...
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """A 1:1 event cadence writes: one meeting, or a series when ``recurrence`` is set.
+
+    ``event_id`` is chosen by the caller and stable for the same intent, so a write
+    retried after a crash finds its event instead of making a second one. A series
+    runs on ``zone``'s wall clock (``start`` and ``end`` in that zone).
+    """
+
+    event_id: str
+    person: str
+    summary: str
+    description: str
+    start: datetime
+    end: datetime
+    zone: str
+    recurrence: tuple[str, ...] = ()
+    agenda_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Busy time per calendar (an email, or the owner's calendar id); ``hidden`` are
+    the calendars whose free/busy the owner may not see."""
+
+    busy: Mapping[str, Sequence[Interval]]
+    hidden: frozenset[str] = frozenset()
+
+    def of(self, calendar: str) -> list[Interval]:
+        return list(self.busy.get(calendar, ()))
+
+
+class CalendarWriter(Protocol):
+    """A calendar cadence may write to (Google): its series, moves and agenda links.
+
+    Each method is idempotent and raises a CadenceError naming the call that failed.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def owner_calendar(self) -> str:
+        """The id under which :meth:`availability` reports the owner's busy time."""
+        ...
+
+    def create(self, specs: Sequence[EventSpec]) -> list[Exception | None]:
+        """Create the events (those that exist already count as created); return each
+        one's failure or None, in order."""
+        ...
+
+    def end_series(self, event_id: str, before: datetime) -> None:
+        """End the series so that no meeting starts at or after ``before`` (meetings
+        before it are kept); a series that had not begun by then is deleted."""
+        ...
+
+    def move(self, series_id: str, original_start: datetime, spec: EventSpec) -> bool:
+        """Move the series' instance meant for ``original_start`` (cancelled or not) to
+        the spec's time; return False when the calendar has no such instance."""
+        ...
+
+    def attach(self, event_ids: Sequence[str], url: str) -> dict[str, Exception]:
+        """Add the agenda link to each event that lacks it; return the failures by id."""
+        ...
+
+    def availability(self, calendars: Sequence[str], window: Interval) -> Availability:
+        """Return the busy time of each calendar over the window."""
         ...

@@ -8,16 +8,22 @@ from pathlib import Path
 from typing import Any
 
 from cadence.daemon.store.database import Database, from_utc_text, utc_text
+from cadence.daemon.store.documents import AgendaDocument, Documents
 from cadence.daemon.store.observations import Observations, SourceHealth
 from cadence.daemon.store.people import People
 from cadence.daemon.store.proposals import NewMail, OutboxItem, Proposals
+from cadence.daemon.store.series import SeriesRecord, SeriesStore
 
 __all__ = [
+    "AgendaDocument",
+    "Documents",
     "NewMail",
     "Observations",
     "OutboxItem",
     "People",
     "Proposals",
+    "SeriesRecord",
+    "SeriesStore",
     "SourceHealth",
     "Store",
     "from_utc_text",
@@ -33,6 +39,8 @@ class Store:
         self.people = People(self.db)
         self.observations = Observations(self.db)
         self.proposals = Proposals(self.db)
+        self.documents = Documents(self.db)
+        self.series = SeriesStore(self.db)
 
     def close(self) -> None:
         self.db.close()

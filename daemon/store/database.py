@@ -120,7 +120,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # Google: the recurring series cadence created (one live per person; ended
-    # ones are kept to recognise their instances), and each person's agenda doc.
+    # ones are kept to recognise their instances), the events that carry the
+    # agenda link, and each person's agenda doc.
     """
     CREATE TABLE series (
         event_id TEXT PRIMARY KEY,
@@ -131,6 +132,12 @@ MIGRATIONS: tuple[str, ...] = (
         ended_at TEXT
     );
     CREATE INDEX series_person ON series (person, ended_at);
+    CREATE TABLE attached (
+        event_id TEXT PRIMARY KEY,
+        person TEXT NOT NULL,
+        url TEXT NOT NULL,
+        attached_at TEXT NOT NULL
+    );
     CREATE TABLE agenda_docs (
         person TEXT PRIMARY KEY,
         doc_id TEXT NOT NULL,
@@ -138,6 +145,22 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL,
         shared_at TEXT
     );
+    """,
+    # When each person's 1:1s were on hold, so reports can show past pauses: a
+    # pause runs from started_at until the local date `until` (exclusive) or
+    # until ended_at (resumed, or replaced by a new pause), whichever is first.
+    # People paused before this table existed get a pause from their last change.
+    """
+    CREATE TABLE pauses (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        person TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        until TEXT,
+        ended_at TEXT
+    );
+    CREATE INDEX pauses_person ON pauses (person, started_at);
+    INSERT INTO pauses (person, started_at, until)
+        SELECT email, updated_at, paused_until FROM people WHERE paused = 1;
     """,
 )
 

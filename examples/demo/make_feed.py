@@ -1,8 +1,9 @@
 """Write the demo calendar: Olivia's week, as her calendar's secret iCal address would show it.
 
 A weekly 1:1 with Alice on Tuesdays at 10:00 whose instance next week was
-cancelled (the way Google exports it: RECURRENCE-ID + STATUS:CANCELLED), a
-fortnightly 1:1 with Bob that is fine, and the usual busy time around them.
+cancelled (the way Google exports it: RECURRENCE-ID + STATUS:CANCELLED), with a
+history of one week skipped and one week moved, a fortnightly 1:1 with Bob that
+is fine, and the usual busy time around them.
 Dates are relative to today, so the demo always shows an upcoming cancellation.
 """
 
@@ -67,6 +68,27 @@ def build(today: date) -> str:
         stamp(next_tuesday, 10, 30),
         f"RECURRENCE-ID;TZID={ZONE}:{stamp(next_tuesday, 10)}",
         "STATUS:CANCELLED",
+        *alice,
+    )
+    # Her history: five weeks ago the 1:1 was cancelled and not made up, three weeks
+    # ago it moved to the Thursday afternoon.
+    skipped = series_start + timedelta(weeks=3)
+    lines += event(
+        "alice-weekly@example.com",
+        "Alice / Olivia 1:1",
+        stamp(skipped, 10),
+        stamp(skipped, 10, 30),
+        f"RECURRENCE-ID;TZID={ZONE}:{stamp(skipped, 10)}",
+        "STATUS:CANCELLED",
+        *alice,
+    )
+    moved = series_start + timedelta(weeks=5)
+    lines += event(
+        "alice-weekly@example.com",
+        "Alice / Olivia 1:1",
+        stamp(moved + timedelta(days=2), 15),
+        stamp(moved + timedelta(days=2), 15, 30),
+        f"RECURRENCE-ID;TZID={ZONE}:{stamp(moved, 10)}",
         *alice,
     )
     lines += event(

@@ -19,5 +19,7 @@ cadence sync
 echo
 cadence proposals list
 echo
+cadence report
+echo
 echo "The proposal email:  $(ls "$here"/maildir/new/*)"
 echo "Alice's agenda:      $(cadence agenda url alice@example.com)"

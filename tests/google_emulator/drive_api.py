@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from . import multipart
@@ -49,11 +50,43 @@ def files_create(ctx: Ctx) -> Reply:
     mime = str(metadata.get("mimeType") or media_type or "application/octet-stream")
     default_name = "Untitled document" if mime == DOC_TYPE else "Untitled"
     file = new_file(ctx, str(metadata.get("name") or default_name), mime)
+    properties = metadata.get("appProperties") or {}
+    file.app_properties = {str(k): str(v) for k, v in properties.items()}
     if mime == DOC_TYPE:
         ctx.state.documents[file.id] = _convert(file, media_type, media)
     else:
         file.content = media
     return Reply(body=file_view(ctx, file))
+
+
+# The one query form the emulator answers: an appProperties match, optionally
+# with "and trashed = false" (files are never trashed here).
+_APP_PROPERTY = re.compile(
+    r"^\s*appProperties\s+has\s*\{\s*key\s*=\s*'((?:[^'\\]|\\.)*)'\s+and\s+"
+    r"value\s*=\s*'((?:[^'\\]|\\.)*)'\s*\}(?:\s+and\s+trashed\s*=\s*false)?\s*$"
+)
+
+
+def files_list(ctx: Ctx) -> Reply:
+    """files.list for ``q="appProperties has {key='k' and value='v'}"``: the caller's
+    visible files whose appProperties (set by this app) match."""
+    query = ctx.param("q") or ""
+    match = _APP_PROPERTY.match(query)
+    if match is None:
+        raise invalid(f"google_emulator does not implement q={query!r}.", "q")
+    key, value = (re.sub(r"\\(.)", r"\1", g) for g in match.groups())
+    found = [
+        f
+        for f in ctx.state.files.values()
+        if visible(ctx.state, f, ctx.user, ctx.scopes, ctx.client_id)
+        and f.created_by_client == ctx.client_id
+        and f.app_properties.get(key) == value
+    ]
+    found.sort(key=lambda f: f.created)
+    files = [file_resource(f, ctx.user) for f in found]
+    if ctx.param("fields") is None:
+        files = [{k: r[k] for k in FILE_DEFAULT if k in r} for r in files]
+    return Reply(body={"kind": "drive#fileList", "incompleteSearch": False, "files": files})
 
 
 def files_get(ctx: Ctx) -> Reply:

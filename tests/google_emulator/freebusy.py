@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .api import Ctx, Reply
-from .calendars import Calendar
 from .errors import ApiError, invalid, required
 from .state import State
 from .times import local_text, parse_instant, utc_millis, zone
@@ -39,6 +38,12 @@ def freebusy_query(ctx: Ctx) -> Reply:
     items = body.get("items") or []
     too_many = len(items) > limit
     calendars: dict[str, Any] = {}
+    wanted = {
+        (ctx.user if i.get("id") == "primary" else str(i.get("id", ""))).lower()
+        for i in items
+        if isinstance(i, dict)
+    }
+    found = {} if too_many else busy_of(ctx.state, wanted, lo, hi)
     for item in items:
         calendar_id = str(item.get("id", "")) if isinstance(item, dict) else ""
         if too_many:
@@ -50,7 +55,7 @@ def freebusy_query(ctx: Ctx) -> Reply:
         if calendar is None or calendar.hidden:
             calendars[calendar_id] = _error("notFound")
             continue
-        periods = busy(ctx.state, calendar, lo, hi)
+        periods = found.get(owner.lower(), [])
         calendars[calendar_id] = {
             "busy": [
                 {"start": local_text(s, out_tz), "end": local_text(e, out_tz)} for s, e in periods
@@ -66,25 +71,42 @@ def freebusy_query(ctx: Ctx) -> Reply:
     )
 
 
-def busy(
-    state: State, calendar: Calendar, lo: datetime, hi: datetime
-) -> list[tuple[datetime, datetime]]:
-    """The merged busy intervals of ``calendar``'s owner within ``[lo, hi)``."""
-    owner = calendar.owner.lower()
-    periods: list[tuple[datetime, datetime]] = []
+def busy_of(
+    state: State, owners: set[str], lo: datetime, hi: datetime
+) -> dict[str, list[tuple[datetime, datetime]]]:
+    """The merged busy intervals within ``[lo, hi)`` of each owner (lower-cased email):
+    the events of their own calendar and those of others they attend (not declined).
+
+    Only calendars that are one of theirs or hold an event naming one of them as
+    attendee are expanded, so a query costs what it touches, not the whole state.
+    """
+    periods: dict[str, list[tuple[datetime, datetime]]] = {o: [] for o in owners}
     for source in state.calendars.values():
+        own = source.owner.lower()
+        if own not in owners and not any(
+            str(a.get("email", "")).lower() in owners
+            for event in source.events.values()
+            for a in event.data.get("attendees") or []
+        ):
+            continue
         for event in source.items(single_events=True, lo=lo, hi=hi, horizon=hi):
             if event.cancelled or event.data.get("transparency") == "transparent":
                 continue
-            mine = [
-                a for a in event.data.get("attendees") or [] if str(a["email"]).lower() == owner
-            ]
-            if source is not calendar and not mine:
-                continue
-            if mine and mine[0].get("responseStatus") == "declined":
+            responses = {
+                str(a["email"]).lower(): a.get("responseStatus")
+                for a in event.data.get("attendees") or []
+            }
+            holders = {o for o in owners if o in responses or o == own}
+            if not holders:
                 continue
             begin, end = source.span(event)
-            periods.append((max(begin, lo), min(end, hi)))
+            for holder in holders:
+                if responses.get(holder) != "declined":
+                    periods[holder].append((max(begin, lo), min(end, hi)))
+    return {owner: _merged(spans) for owner, spans in periods.items()}
+
+
+def _merged(periods: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
     merged: list[tuple[datetime, datetime]] = []
     for begin, end in sorted(periods):
         if merged and begin <= merged[-1][1]:

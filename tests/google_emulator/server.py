@@ -56,6 +56,7 @@ ROUTES = (
     _route("calendar.freebusy.query", "POST", "/calendar/v3/freeBusy", freebusy.freebusy_query),
     _route("drive.files.create", "POST", "/drive/v3/files", drive_api.files_create),
     _route("drive.files.create", "POST", "/upload/drive/v3/files", drive_api.files_create),
+    _route("drive.files.list", "GET", "/drive/v3/files", drive_api.files_list),
     _route("drive.files.get", "GET", "/drive/v3/files/{fileId}", drive_api.files_get),
     _route("drive.files.export", "GET", "/drive/v3/files/{fileId}/export", drive_api.files_export),
     _route(

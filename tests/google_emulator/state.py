@@ -129,6 +129,8 @@ class DriveFile:
     content: bytes = b""
     version: int = 1
     permissions: list[DrivePermission] = field(default_factory=list)
+    # Private to the app that set them, as Drive keeps appProperties.
+    app_properties: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

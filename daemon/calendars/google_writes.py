@@ -1,0 +1,277 @@
+"""Writing to the owner's Google Calendar: series, moved instances, agenda links, free/busy.
+
+Every write sends ``sendUpdates=all`` (the person gets Google's own invitation
+or update) and ``supportsAttachments=true``. Events cadence creates carry
+``extendedProperties.private.cadencePerson`` and an id chosen from what they
+are for, so a create retried after a crash meets Google's 409 "duplicate" and
+counts as done. Many writes of one cycle go out as batches.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cadence.daemon.calendars import Availability, EventSpec
+from cadence.daemon.calendars.google import MARKER
+from cadence.daemon.google_api import GoogleApiError, call, call_batch
+from cadence.daemon.messages import agenda_line
+from cadence.daemon.model import Interval
+from cadence.daemon.series import end_rule
+
+log = logging.getLogger(__name__)
+
+DOC_MIME = "application/vnd.google-apps.document"
+AGENDA_TITLE = "1:1 agenda"
+# freebusy.query refuses long ranges (the limit is undocumented) and more than
+# 50 calendars per query.
+FREEBUSY_SPAN = timedelta(days=60)
+FREEBUSY_CALENDARS = 50
+
+
+def _time(moment: datetime, zone: str) -> dict[str, str]:
+    return {"dateTime": moment.astimezone(ZoneInfo(zone)).isoformat(), "timeZone": zone}
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _chunks(window: Interval, span: timedelta) -> list[Interval]:
+    out: list[Interval] = []
+    start = window.start.astimezone(UTC)
+    end = window.end.astimezone(UTC)
+    while start < end:
+        out.append(Interval(start, min(start + span, end)))
+        start += span
+    return out
+
+
+class GoogleWriter:
+    """The writing side of one Google calendar; ``connect`` returns the Calendar v3
+    client (called at the first write). ``attach_files`` says whether the agenda
+    link may go in as an attachment (a Drive file; Google refuses other URLs)."""
+
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        calendar_id: str,
+        owner: str,
+        *,
+        attach_files: bool,
+    ) -> None:
+        self._connect = connect
+        self._client: Any = None
+        self.calendar_id = calendar_id
+        self.owner = owner
+        self.attach_files = attach_files
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+    @property
+    def name(self) -> str:
+        return f"google:{self.owner if self.calendar_id == 'primary' else self.calendar_id}"
+
+    @property
+    def owner_calendar(self) -> str:
+        return self.owner if self.calendar_id == "primary" else self.calendar_id
+
+    def _attachment(self, url: str) -> dict[str, str]:
+        return {"fileUrl": url, "title": AGENDA_TITLE, "mimeType": DOC_MIME}
+
+    def _body(self, spec: EventSpec) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": spec.event_id,
+            "summary": spec.summary,
+            "description": spec.description,
+            "start": _time(spec.start, spec.zone),
+            "end": _time(spec.end, spec.zone),
+            "attendees": [{"email": spec.person}],
+            "extendedProperties": {"private": {MARKER: spec.person}},
+        }
+        if spec.recurrence:
+            body["recurrence"] = list(spec.recurrence)
+        if spec.agenda_url and self.attach_files:
+            body["attachments"] = [self._attachment(spec.agenda_url)]
+        return body
+
+    # -- series and single events ------------------------------------------------
+
+    def create(self, specs: Sequence[EventSpec]) -> list[Exception | None]:
+        events = self.client.events()
+        requests = [
+            (
+                "calendar events.insert",
+                events.insert(
+                    calendarId=self.calendar_id,
+                    body=self._body(spec),
+                    sendUpdates="all",
+                    supportsAttachments=True,
+                ),
+            )
+            for spec in specs
+        ]
+        results: list[Exception | None] = []
+        for spec, result in zip(specs, call_batch(self.client, requests), strict=True):
+            if isinstance(result, GoogleApiError) and result.status != 409:
+                results.append(result)
+                continue
+            if isinstance(result, GoogleApiError):
+                # The id is taken: an earlier try got through before a crash.
+                log.info("%s: event %s exists already", self.name, spec.event_id)
+            results.append(None)
+        return results
+
+    def end_series(self, event_id: str, before: datetime) -> None:
+        events = self.client.events()
+        try:
+            master = call(
+                events.get(calendarId=self.calendar_id, eventId=event_id), "calendar events.get"
+            )
+        except GoogleApiError as exc:
+            if exc.status in (404, 410):
+                return  # gone already: nothing left to end
+            raise
+        if master.get("status") == "cancelled":
+            return
+        first = _instant(master["start"]["dateTime"]) if "dateTime" in master["start"] else None
+        if first is not None and first >= before:
+            # Not one meeting of it would be left: remove it rather than leave an
+            # empty rule behind.
+            call(
+                events.delete(calendarId=self.calendar_id, eventId=event_id, sendUpdates="all"),
+                "calendar events.delete",
+            )
+            return
+        recurrence = end_rule(master.get("recurrence") or [], before)
+        if recurrence == master.get("recurrence"):
+            return
+        call(
+            events.patch(
+                calendarId=self.calendar_id,
+                eventId=event_id,
+                body={"recurrence": recurrence},
+                sendUpdates="all",
+            ),
+            "calendar events.patch",
+        )
+
+    def move(self, series_id: str, original_start: datetime, spec: EventSpec) -> bool:
+        events = self.client.events()
+        page = call(
+            events.instances(
+                calendarId=self.calendar_id,
+                eventId=series_id,
+                originalStart=original_start.astimezone(UTC).isoformat(),
+                showDeleted=True,
+            ),
+            "calendar events.instances",
+        )
+        items = page.get("items") or []
+        if not items:
+            return False
+        body: dict[str, Any] = {
+            "status": "confirmed",
+            "start": _time(spec.start, spec.zone),
+            "end": _time(spec.end, spec.zone),
+            "description": spec.description,
+        }
+        if spec.agenda_url and self.attach_files:
+            body["attachments"] = [self._attachment(spec.agenda_url)]
+        call(
+            events.patch(
+                calendarId=self.calendar_id,
+                eventId=items[0]["id"],
+                body=body,
+                sendUpdates="all",
+                supportsAttachments=True,
+            ),
+            "calendar events.patch",
+        )
+        return True
+
+    # -- agenda links ------------------------------------------------------------
+
+    def attach(self, event_ids: Sequence[str], url: str) -> dict[str, Exception]:
+        events = self.client.events()
+        failures: dict[str, Exception] = {}
+        gets = [
+            ("calendar events.get", events.get(calendarId=self.calendar_id, eventId=e))
+            for e in event_ids
+        ]
+        patches: list[tuple[str, Any]] = []
+        patched: list[str] = []
+        for event_id, event in zip(event_ids, call_batch(self.client, gets), strict=True):
+            if isinstance(event, Exception):
+                failures[event_id] = event
+                continue
+            body = self._linked(event, url)
+            if body is None:
+                continue
+            patches.append(
+                (
+                    "calendar events.patch",
+                    events.patch(
+                        calendarId=self.calendar_id,
+                        eventId=event_id,
+                        body=body,
+                        sendUpdates="all",
+                        supportsAttachments=True,
+                    ),
+                )
+            )
+            patched.append(event_id)
+        for event_id, result in zip(patched, call_batch(self.client, patches), strict=True):
+            if isinstance(result, Exception):
+                failures[event_id] = result
+        return failures
+
+    def _linked(self, event: dict[str, Any], url: str) -> dict[str, Any] | None:
+        """Return the patch that adds the agenda link to the event (keeping what is
+        there: Google replaces a sent array whole), or None when it has it already."""
+        body: dict[str, Any] = {}
+        description = event.get("description") or ""
+        if url not in description:
+            line = agenda_line(url)
+            body["description"] = f"{description.rstrip()}\n\n{line}" if description else line
+        attachments = list(event.get("attachments") or [])
+        if self.attach_files and all(a.get("fileUrl") != url for a in attachments):
+            # Google keeps at most 25 attachments; the agenda matters more than the last.
+            body["attachments"] = [*attachments[:24], self._attachment(url)]
+        return body or None
+
+    # -- free/busy ---------------------------------------------------------------
+
+    def availability(self, calendars: Sequence[str], window: Interval) -> Availability:
+        busy: dict[str, list[Interval]] = {c: [] for c in calendars}
+        hidden: set[str] = set()
+        unique = list(dict.fromkeys(calendars))
+        for span in _chunks(window, FREEBUSY_SPAN):
+            for first in range(0, len(unique), FREEBUSY_CALENDARS):
+                group = unique[first : first + FREEBUSY_CALENDARS]
+                answer = call(
+                    self.client.freebusy().query(
+                        body={
+                            "timeMin": span.start.isoformat(),
+                            "timeMax": span.end.isoformat(),
+                            "items": [{"id": c} for c in group],
+                        }
+                    ),
+                    "calendar freebusy.query",
+                )
+                for calendar_id, found in (answer.get("calendars") or {}).items():
+                    if found.get("errors"):
+                        hidden.add(calendar_id)
+                        continue
+                    busy.setdefault(calendar_id, []).extend(
+                        Interval(_instant(b["start"]), _instant(b["end"]))
+                        for b in found.get("busy", ())
+                    )
+        return Availability(busy, frozenset(hidden))
