@@ -267,7 +267,10 @@ def plan(
     by_email = {p.email: p for p in people}
     fresh = [g for k, g in current.items() if store.proposals.by_gap(k) is None]
     works: list[SeriesWork] = []
-    if svc.writer is not None:
+    calendar = store.observations.source(OWNER_SOURCE)
+    # Series are written only from a calendar read this cycle: from a stale or
+    # never-read one, every person would look as if they had no series.
+    if svc.writer is not None and calendar is not None and calendar.healthy:
         records = store.series.live()
         earliest = now + config.schedule.min_notice
         for person in people:

@@ -386,3 +386,14 @@ def test_with_google_docs_the_series_carries_the_shared_agenda_doc(tmp_path: Pat
         assert "2026-11-24" in google.document_text(doc["documentId"])
         # The same link in `cadence agenda url`.
         assert world.ok("agenda", "url", ALICE).output.strip() == attachment["fileUrl"]
+
+
+def test_no_series_is_written_while_the_calendar_cannot_be_read(world: World) -> None:
+    add_alice(world)
+    world.google.fail("calendar.events.list", 403, "forbidden", times=1)
+    failed = world.run("sync", "--json")
+    assert failed.exit_code == 1
+    assert json.loads(failed.stdout)["series_created"] == 0
+    assert world.google.calls_to("calendar.events.insert") == []
+    world.at(NOW + timedelta(minutes=15))
+    assert sync(world)["series_created"] == 1

@@ -82,13 +82,39 @@ def occurrence_of(item: Mapping[str, Any], zone: ZoneInfo) -> Occurrence:
     )
 
 
-class GoogleCalendar:
-    """One Google calendar (``calendar_id``, e.g. "primary") through a Calendar v3 client.
+class ConnectedCalendar:
+    """One Google calendar (``calendar_id``, e.g. "primary") of ``owner`` through a
+    Calendar v3 client.
 
-    ``connect`` returns the client; it is called at the first read, so that an
-    authorization Google refuses is this source's failure (reported, retried at
+    ``connect`` returns the client; it is called at first use, so that an
+    authorization Google refuses is this calendar's failure (reported, retried at
     each cycle) rather than the whole cycle's.
     """
+
+    def __init__(self, connect: Callable[[], Any], calendar_id: str, owner: str) -> None:
+        self._connect = connect
+        self._client: Any = None
+        self.calendar_id = calendar_id
+        self.owner = owner
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+    @property
+    def name(self) -> str:
+        return f"google:{self.owner_calendar}"
+
+    @property
+    def owner_calendar(self) -> str:
+        """The calendar's id as others name it (the owner's address for "primary")."""
+        return self.owner if self.calendar_id == "primary" else self.calendar_id
+
+
+class GoogleCalendar(ConnectedCalendar):
+    """The owner's calendar as a source of occurrences (incremental reads)."""
 
     def __init__(
         self,
@@ -99,22 +125,9 @@ class GoogleCalendar:
         *,
         page_size: int = PAGE_SIZE,
     ) -> None:
-        self._connect = connect
-        self._client: Any = None
-        self.calendar_id = calendar_id
+        super().__init__(connect, calendar_id, owner)
         self.zone = zone
-        self.owner = owner
         self.page_size = page_size
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = self._connect()
-        return self._client
-
-    @property
-    def name(self) -> str:
-        return f"google:{self.owner if self.calendar_id == 'primary' else self.calendar_id}"
 
     def read(self, window: Interval, state: Mapping[str, str]) -> CalendarRead:
         span = f"{window.start.isoformat()}/{window.end.isoformat()}"

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cadence.daemon.calendars import Availability, EventSpec
-from cadence.daemon.calendars.google import MARKER
+from cadence.daemon.calendars.google import MARKER, ConnectedCalendar
 from cadence.daemon.google_api import GoogleApiError, call, call_batch
 from cadence.daemon.messages import agenda_line
 from cadence.daemon.model import Interval
@@ -50,7 +50,7 @@ def _chunks(window: Interval, span: timedelta) -> list[Interval]:
     return out
 
 
-class GoogleWriter:
+class GoogleWriter(ConnectedCalendar):
     """The writing side of one Google calendar; ``connect`` returns the Calendar v3
     client (called at the first write). ``attach_files`` says whether the agenda
     link may go in as an attachment (a Drive file; Google refuses other URLs)."""
@@ -63,25 +63,8 @@ class GoogleWriter:
         *,
         attach_files: bool,
     ) -> None:
-        self._connect = connect
-        self._client: Any = None
-        self.calendar_id = calendar_id
-        self.owner = owner
+        super().__init__(connect, calendar_id, owner)
         self.attach_files = attach_files
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = self._connect()
-        return self._client
-
-    @property
-    def name(self) -> str:
-        return f"google:{self.owner if self.calendar_id == 'primary' else self.calendar_id}"
-
-    @property
-    def owner_calendar(self) -> str:
-        return self.owner if self.calendar_id == "primary" else self.calendar_id
 
     def _attachment(self, url: str) -> dict[str, str]:
         return {"fileUrl": url, "title": AGENDA_TITLE, "mimeType": DOC_MIME}
