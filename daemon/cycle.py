@@ -267,28 +267,13 @@ def plan(
     by_email = {p.email: p for p in people}
     fresh = [g for k, g in current.items() if store.proposals.by_gap(k) is None]
     works: list[SeriesWork] = []
-    calendar = store.observations.source(OWNER_SOURCE)
-    # Series are written only from a calendar read this cycle: from a stale or
-    # never-read one, every person would look as if they had no series.
-    if svc.writer is not None and calendar is not None and calendar.healthy:
-        records = store.series.live()
-        earliest = now + config.schedule.min_notice
-        for person in people:
-            work = series_work(
-                person,
-                owner,
-                records.get(person.email),
-                [g for g in current.values() if g.person == person.email],
-                one_on_ones(person, owner, occurrences),
-                live[person.email],
-                earliest,
-            )
-            if work is not None:
-                works.append(work)
+    if svc.writer is not None:
+        works = _series_works(svc, people, list(current.values()), occurrences, live, now)
         # On a writable calendar a missing series is made, not proposed.
         fresh = [g for g in fresh if g.reason is not Reason.NO_SERIES]
     needing = {by_email[g.person].email: by_email[g.person] for g in fresh}
     needing |= {w.person.email: w.person for w in works}
+    busy = Busy()
     if needing:
         spans = [g.period for g in fresh] + [w.window() for w in works]
         try:
@@ -299,7 +284,6 @@ def plan(
             if report is not None:
                 report.errors.append({"source": "free/busy", "message": str(exc)})
             fresh, works = [], []
-            busy = Busy()
     for gap in fresh:
         person = by_email[gap.person]
         slots = tuple(_slots_for(svc, person, gap, booked, now, busy))
@@ -330,6 +314,38 @@ def plan(
             if attach is not None:
                 actions.append(attach)
     return list(current.values()), actions
+
+
+def _series_works(
+    svc: Services,
+    people: Sequence[Person],
+    gaps: Sequence[Gap],
+    occurrences: Sequence[Occurrence],
+    live: dict[str, list[Occurrence]],
+    now: datetime,
+) -> list[SeriesWork]:
+    """Return who needs a series made or split in the writable calendar."""
+    owner = svc.config.owner
+    calendar = svc.store.observations.source(OWNER_SOURCE)
+    if calendar is None or not calendar.healthy:
+        # Series are written only from a calendar read this cycle: from a stale or
+        # never-read one, every person would look as if they had no series.
+        return []
+    records = svc.store.series.live()
+    earliest = now + svc.config.schedule.min_notice
+    works = [
+        series_work(
+            person,
+            owner,
+            records.get(person.email),
+            [g for g in gaps if g.person == person.email],
+            one_on_ones(person, owner, occurrences),
+            live[person.email],
+            earliest,
+        )
+        for person in people
+    ]
+    return [w for w in works if w is not None]
 
 
 def availability(
