@@ -120,13 +120,9 @@ class Engine:
         """The owner's calendar to write to, when it is writable (Google)."""
         if self.config.calendar_backend != "google":
             return None
-        google = self.config.google
-        return GoogleWriter(
-            lambda: service("calendar", "v3", load_credentials(google)),
-            google.calendar_id,
-            self.config.owner.email,
-            attach_files=self.config.agenda.backend == "google-docs",
-        )
+        calendar = self.calendar
+        assert isinstance(calendar, GoogleCalendar)
+        return GoogleWriter(calendar, attach_files=self.config.agenda.backend == "google-docs")
 
     def busy_feed(self, person: Person) -> Calendar:
         assert person.busy_feed
@@ -339,7 +335,7 @@ class Engine:
         for error in report.errors:
             log.warning("could not refresh %s: %s", error["source"], error["message"])
         slot = proposal.slots[number - 1]
-        if not self._still_free(slot, person, now):
+        if not self._still_free(services, slot, person, now):
             raise SlotUnavailableError(
                 f"slot {number} of proposal {proposal_id} "
                 f"({slot.start.astimezone(self.config.owner.zone):%a %d %b %H:%M}) is no longer "
@@ -362,19 +358,20 @@ class Engine:
         assert self.writer is not None
         owner, slot = self.config.owner, proposal.slots[number - 1]
         url = self.agendas.ensure(person, owner)
-        spec = EventSpec(
-            event_id=event_id("accepted", str(proposal.id), slot.start.isoformat()),
-            person=person.email,
-            summary=event_summary(person, owner),
-            description=event_description(person, owner, url, series=False),
-            start=slot.start,
-            end=slot.end,
-            zone=owner.timezone,
-            agenda_url=url,
-        )
         if proposal.reason is Reason.NO_SERIES:
             # Made before the calendar was writable: the slot starts the series.
             spec = series_spec(person, owner, slot.start, url)
+        else:
+            spec = EventSpec(
+                event_id=event_id("accepted", str(proposal.id), slot.start.isoformat()),
+                person=person.email,
+                summary=event_summary(person, owner),
+                description=event_description(person, owner, url, series=False),
+                start=slot.start,
+                end=slot.end,
+                zone=owner.timezone,
+                agenda_url=url,
+            )
         meant = self._cancelled_occurrence(proposal, person)
         moved = False
         if meant is not None and meant.recurrence_id is not None:
@@ -407,7 +404,7 @@ class Engine:
                 return occurrence
         return None
 
-    def _still_free(self, slot: Slot, person: Person, now: datetime) -> bool:
+    def _still_free(self, services: Services, slot: Slot, person: Person, now: datetime) -> bool:
         config, obs = self.config, self.store.observations
         window = Interval(slot.start - config.schedule.buffer, slot.end + config.schedule.buffer)
         occurrences = obs.occurrences(window.start - config.schedule.lookahead, [OWNER_SOURCE])
@@ -417,7 +414,7 @@ class Engine:
             for o in one_on_ones(p, config.owner, occurrences)
             if is_live(o, config.owner, p)
         ]
-        busy = availability(self.services(), [person], [window], min(now, window.start))
+        busy = availability(services, [person], [window], min(now, window.start))
         return slot_is_free(
             slot,
             person,

@@ -162,6 +162,8 @@ def test_an_accepted_proposal_moves_the_cancelled_meeting(world: World) -> None:
     report = sync(world)
     assert report["proposals_created"] == 1 and report["emails_sent"] == 1
     assert api_calls(world) == ["calendar.events.list", "calendar.freebusy.query"]
+    # Reading and writing share one authorization: the expired token is renewed once.
+    assert len(world.google.calls_to("token")) == 1
     (proposal,) = json.loads(world.ok("proposals", "list", "--json").stdout)
     slot = datetime.fromisoformat(proposal["slots"][0]["start"])
 

@@ -49,8 +49,8 @@ def setup() -> Iterator[Setup]:
         def connect() -> object:
             return service("calendar", "v3", creds, env=env)
 
-        writer = GoogleWriter(connect, "primary", OWNER, attach_files=True)
         reader = GoogleCalendar(connect, "primary", BERLIN, OWNER)
+        writer = GoogleWriter(reader, attach_files=True)
         yield Setup(google, writer, reader)
 
 

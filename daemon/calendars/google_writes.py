@@ -10,7 +10,7 @@ counts as done. Many writes of one cycle go out as batches.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,21 +50,29 @@ def _chunks(window: Interval, span: timedelta) -> list[Interval]:
     return out
 
 
-class GoogleWriter(ConnectedCalendar):
-    """The writing side of one Google calendar; ``connect`` returns the Calendar v3
-    client (called at the first write). ``attach_files`` says whether the agenda
-    link may go in as an attachment (a Drive file; Google refuses other URLs)."""
+class GoogleWriter:
+    """The writing side of the Google calendar ``calendar`` reads. It works through the
+    reader's client: one authorization and one token per process, and a reader that
+    reconnects after a refused authorization brings the writer along.
+    ``attach_files`` says whether the agenda link may go in as an attachment (a Drive
+    file; Google refuses other URLs)."""
 
-    def __init__(
-        self,
-        connect: Callable[[], Any],
-        calendar_id: str,
-        owner: str,
-        *,
-        attach_files: bool,
-    ) -> None:
-        super().__init__(connect, calendar_id, owner)
+    def __init__(self, calendar: ConnectedCalendar, *, attach_files: bool) -> None:
+        self.calendar = calendar
+        self.calendar_id = calendar.calendar_id
         self.attach_files = attach_files
+
+    @property
+    def client(self) -> Any:
+        return self.calendar.client
+
+    @property
+    def name(self) -> str:
+        return self.calendar.name
+
+    @property
+    def owner_calendar(self) -> str:
+        return self.calendar.owner_calendar
 
     def _attachment(self, url: str) -> dict[str, str]:
         return {"fileUrl": url, "title": AGENDA_TITLE, "mimeType": DOC_MIME}
