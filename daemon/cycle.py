@@ -234,12 +234,10 @@ def plan(
     occurrences = store.observations.occurrences(now - HISTORY, [OWNER_SOURCE])
     actions: list[Action] = []
     current: dict[str, Gap] = {}
-    # Each person's live 1:1s, worked out once: agendas and the per-day limit
-    # of every slot search need them.
-    live = {
-        p.email: [o for o in one_on_ones(p, owner, occurrences) if is_live(o, owner, p)]
-        for p in people
-    }
+    # Each person's 1:1s (and the live ones), worked out once: agendas, series
+    # and the per-day limit of every slot search need them.
+    ones = {p.email: one_on_ones(p, owner, occurrences) for p in people}
+    live = {p.email: [o for o in ones[p.email] if is_live(o, owner, p)] for p in people}
     booked = [o.interval for meetings in live.values() for o in meetings]
     ahead = now + config.agenda.prepare_ahead
     for person in people:
@@ -268,7 +266,7 @@ def plan(
     fresh = [g for k, g in current.items() if store.proposals.by_gap(k) is None]
     works: list[SeriesWork] = []
     if svc.writer is not None:
-        works = _series_works(svc, people, list(current.values()), occurrences, live, now)
+        works = _series_works(svc, people, list(current.values()), ones, live, now)
         # On a writable calendar a missing series is made, not proposed.
         fresh = [g for g in fresh if g.reason is not Reason.NO_SERIES]
     needing = {by_email[g.person].email: by_email[g.person] for g in fresh}
@@ -320,7 +318,7 @@ def _series_works(
     svc: Services,
     people: Sequence[Person],
     gaps: Sequence[Gap],
-    occurrences: Sequence[Occurrence],
+    ones: dict[str, list[Occurrence]],
     live: dict[str, list[Occurrence]],
     now: datetime,
 ) -> list[SeriesWork]:
@@ -339,7 +337,7 @@ def _series_works(
             owner,
             records.get(person.email),
             [g for g in gaps if g.person == person.email],
-            one_on_ones(person, owner, occurrences),
+            ones[person.email],
             live[person.email],
             earliest,
         )
