@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from cadence.daemon.model import Cadence, Kind, Person, Unit
+from cadence.daemon.core.model import Cadence, Kind, Person, Unit
 
 __all__ = [
     "LOOKAHEAD",

@@ -34,9 +34,9 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cadence.daemon.config import load_config
+from cadence.daemon.core.model import Cadence, Person
 from cadence.daemon.cycle import CycleReport
 from cadence.daemon.engine import Engine
-from cadence.daemon.model import Cadence, Person
 
 from tests.google_emulator import GoogleEmulator
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 from cadence.cli.context import App, pass_app
-from cadence.daemon.errors import ConfigError, Problem
-from cadence.daemon.google_auth import authorize
 
 
 @click.group(short_help="Authorize cadence with a calendar provider.")
@@ -30,27 +28,4 @@ def google(app: App, no_browser: bool) -> None:
     0600 and refreshed by cadence as it expires; run this again when cadence
     says Google refused it.
     """
-    config = app.config()
-    google_config = config.google
-    if google_config.service_account is not None:
-        click.echo(
-            "calendar.google.service_account is set: cadence acts as "
-            f"{google_config.subject} through the service account; nothing to authorize."
-        )
-        return
-    if google_config.client_secrets is None:
-        raise ConfigError(
-            [Problem("calendar.google.client_secrets", "missing; the OAuth client JSON to use")],
-            source=str(config.path),
-        )
-    if google_config.token is None:
-        raise ConfigError(
-            [Problem("calendar.google.token", "missing; where to save the authorization")],
-            source=str(config.path),
-        )
-    authorize(
-        google_config.client_secrets,
-        google_config.token,
-        open_browser=not no_browser,
-        say=click.echo,
-    )
+    app.engine().authorize_google(open_browser=not no_browser, say=click.echo)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 from cadence.cli.context import App, pass_app, print_json
+from cadence.daemon.core.errors import ConfigError
 from cadence.daemon.doctor import Check, config_failures, run_checks
-from cadence.daemon.errors import ConfigError
 
 # Wide enough for the usual names; a longer one (a busy feed) just pushes its detail.
 _NAME_WIDTH = 10

@@ -21,7 +21,7 @@ from cadence.cli.proposals import agenda, proposals
 from cadence.cli.report import report
 from cadence.cli.sync import init, status, sync
 from cadence.daemon import __version__, logs
-from cadence.daemon.errors import CadenceError
+from cadence.daemon.core.errors import CadenceError
 
 log = logging.getLogger("cadence")
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import click
-from cadence.daemon.model import Cadence, Kind
-from cadence.daemon.values import (
+from cadence.daemon.core.model import Cadence, Kind
+from cadence.daemon.core.values import (
     parse_clock,
     parse_date,
     parse_duration,

@@ -10,8 +10,8 @@ from typing import Any
 import click
 from cadence.cli import params
 from cadence.cli.context import App, pass_app, print_json, table
-from cadence.daemon.model import WEEKDAYS, Person
-from cadence.daemon.values import format_duration
+from cadence.daemon.core.model import WEEKDAYS, Person
+from cadence.daemon.core.values import format_duration
 
 
 def person_json(p: Person) -> dict[str, Any]:

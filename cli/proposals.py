@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from cadence.cli.context import App, pass_app, print_json, table
-from cadence.daemon.model import Proposal
+from cadence.daemon.core.model import Proposal
 
 
 def proposal_json(p: Proposal, zone: ZoneInfo) -> dict[str, Any]:

@@ -12,11 +12,11 @@ import click
 from cadence.cli import params
 from cadence.cli.context import App, pass_app, print_json
 from cadence.daemon.adherence import DEFAULT_WEEKS, agenda_links
-from cadence.daemon.cycle import OWNER_SOURCE
+from cadence.daemon.core.errors import CadenceError, UsageError
+from cadence.daemon.core.report import Adherence, Report
+from cadence.daemon.core.report_render import Glyphs, page_html, render_text
 from cadence.daemon.engine import Engine
-from cadence.daemon.errors import CadenceError, UsageError
-from cadence.daemon.report import Adherence, Report
-from cadence.daemon.report_render import Glyphs, page_html, render_text
+from cadence.daemon.wiring import OWNER_SOURCE
 
 MOST_WEEKS = 520
 

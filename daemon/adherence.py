@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.config import Config
-from cadence.daemon.errors import CadenceError
-from cadence.daemon.model import Person
-from cadence.daemon.report import Report, Tracked, build_report, pause_span
+from cadence.daemon.core.errors import CadenceError
+from cadence.daemon.core.model import Person
+from cadence.daemon.core.report import Report, Tracked, build_report, pause_span
 from cadence.daemon.store import Store
 
 __all__ = ["DEFAULT_WEEKS", "agenda_links", "load_report"]

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from cadence.daemon.errors import ConfigError, Problem
+from cadence.daemon.core.errors import ConfigError, Problem
 
 Clock = Callable[[], datetime]
 

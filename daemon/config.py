@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from cadence.daemon.config_schema import REQUIRED, SCHEMA
-from cadence.daemon.errors import ConfigError, Problem
-from cadence.daemon.model import Owner, WorkingHours
+from cadence.daemon.core.errors import ConfigError, Problem
+from cadence.daemon.core.model import Owner, WorkingHours
+from cadence.daemon.google.settings import GoogleConfig
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
@@ -36,15 +37,6 @@ class IcsConfig:
     url: str
     timeout: timedelta
     max_bytes: int
-
-
-@dataclass(frozen=True)
-class GoogleConfig:
-    calendar_id: str
-    client_secrets: Path | None
-    token: Path | None
-    service_account: Path | None
-    subject: str | None
 
 
 @dataclass(frozen=True)

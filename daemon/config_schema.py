@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cadence.daemon.values import (
+from cadence.daemon.core.values import (
     parse_clock,
     parse_duration,
     parse_email,

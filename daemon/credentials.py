@@ -12,7 +12,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from cadence.daemon.errors import ConfigError, Problem
+from cadence.daemon.core.errors import ConfigError, Problem
 
 
 def credential(

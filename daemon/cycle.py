@@ -12,19 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from cadence.daemon.actions import Action
-from cadence.daemon.agendas import AgendaBackend
-from cadence.daemon.busy import busy_intervals, worth_keeping
-from cadence.daemon.calendars import Calendar, CalendarWriter
+from cadence.daemon.calendars import Calendar
 from cadence.daemon.config import Config
-from cadence.daemon.digest import queue_digest
-from cadence.daemon.errors import AgendaError, CadenceError, SourceError
-from cadence.daemon.mail import Transport
-from cadence.daemon.model import (
+from cadence.daemon.core.actions import Action
+from cadence.daemon.core.busy import busy_intervals, worth_keeping
+from cadence.daemon.core.errors import AgendaError, CadenceError, SourceError
+from cadence.daemon.core.model import (
     Gap,
     Interval,
     Occurrence,
@@ -33,12 +30,18 @@ from cadence.daemon.model import (
     Reason,
     Slot,
 )
+from cadence.daemon.core.reconcile import find_gaps, is_live, one_on_ones
+from cadence.daemon.core.series import choose_start
+from cadence.daemon.core.slots import SlotRules, find_slots
+from cadence.daemon.digest import queue_digest
 from cadence.daemon.outbox import RetryPolicy, deliver_due, settle_interrupted
-from cadence.daemon.proposing import ProposalMailer
-from cadence.daemon.reconcile import find_gaps, is_live, one_on_ones
-from cadence.daemon.series import choose_start
-from cadence.daemon.slots import SlotRules, find_slots
-from cadence.daemon.store import Store
+from cadence.daemon.wiring import (
+    HISTORY,
+    OWNER_SOURCE,
+    Services,
+    busy_source,
+    window_for,
+)
 from cadence.daemon.writing import (
     Busy,
     SeriesWork,
@@ -50,33 +53,6 @@ from cadence.daemon.writing import (
 )
 
 log = logging.getLogger(__name__)
-
-HISTORY = timedelta(days=182)
-# Periods overlapping the lookahead can end well after it (a quarter).
-PERIOD_SLACK = timedelta(days=93)
-OWNER_SOURCE = "calendar"
-
-
-def busy_source(person: Person) -> str:
-    return f"busy:{person.email}"
-
-
-@dataclass
-class Services:
-    """The adapters a cycle works through, built once from the config."""
-
-    config: Config
-    store: Store
-    calendar: Calendar
-    busy_feed: Callable[[Person], Calendar]
-    agendas: AgendaBackend
-    transport: Transport
-    mailer: ProposalMailer
-    # The owner's calendar when cadence may write to it (Google), else None.
-    writer: CalendarWriter | None = None
-    # Called between the steps of a cycle: the long-running service's sign of
-    # life for the watchdog (a cycle stuck in one step stops calling it).
-    heartbeat: Callable[[], None] = lambda: None
 
 
 @dataclass
@@ -123,15 +99,6 @@ def slot_rules(config: Config) -> SlotRules:
 def retry_policy(config: Config) -> RetryPolicy:
     """Return how the config's [email] says to retry undelivered email."""
     return RetryPolicy(first=config.email.retry_first, longest=config.email.retry_max)
-
-
-def window_for(config: Config, now: datetime) -> Interval:
-    """Return the span read from the sources, whole UTC days: a window that slid with
-    every cycle would make each read look new to the adapters and defeat HTTP 304."""
-    day = datetime.combine(now.astimezone(UTC).date(), time(0), tzinfo=UTC)
-    return Interval(
-        day - HISTORY, day + timedelta(days=1) + config.schedule.lookahead + PERIOD_SLACK
-    )
 
 
 def read_sources(

@@ -13,22 +13,19 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from cadence.daemon.adherence import DEFAULT_WEEKS, agenda_links, load_report
-from cadence.daemon.agenda import open_action_items
 from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.config import DigestConfig
-from cadence.daemon.digest_render import Digest, Meeting, digest_email
-from cadence.daemon.errors import AgendaError, CadenceError
-from cadence.daemon.model import Occurrence, Person
+from cadence.daemon.core.agenda import open_action_items
+from cadence.daemon.core.digest_render import Digest, Meeting, digest_email
+from cadence.daemon.core.errors import AgendaError, CadenceError
+from cadence.daemon.core.model import Occurrence, Person
+from cadence.daemon.core.reconcile import is_live, one_on_ones
 from cadence.daemon.proposing import message_id
-from cadence.daemon.reconcile import is_live, one_on_ones
 from cadence.daemon.store import NewMail
-
-if TYPE_CHECKING:
-    from cadence.daemon.cycle import Services
+from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
 
 __all__ = ["CATCH_UP_CUTOFF", "META_KEY", "digest_due", "queue_digest", "scheduled_at", "week_key"]
 
@@ -119,9 +116,6 @@ def _agenda_items(agendas: AgendaBackend, person: Person) -> tuple[tuple[str, ..
 
 def build_digest(svc: Services, now: datetime, week: str) -> Digest:
     """Gather what the digest of ``week`` shows, as of now."""
-    # cycle imports this module to queue the digest: import its constants late.
-    from cadence.daemon.cycle import HISTORY, OWNER_SOURCE
-
     config, store = svc.config, svc.store
     people = store.people.all()
     report = load_report(

@@ -30,11 +30,11 @@ from pathlib import Path
 from cadence.daemon.agendas.markdown import MarkdownAgendas
 from cadence.daemon.agendas.none import NoAgendas
 from cadence.daemon.calendars import Calendar
-from cadence.daemon.cycle import window_for
+from cadence.daemon.core.errors import CadenceError, ConfigError, SourceError, StoreError
+from cadence.daemon.core.model import Person
 from cadence.daemon.engine import Engine
-from cadence.daemon.errors import CadenceError, ConfigError, SourceError, StoreError
 from cadence.daemon.mail.maildir import MaildirTransport
-from cadence.daemon.model import Person
+from cadence.daemon.wiring import window_for
 
 __all__ = ["Check", "Outcome", "config_failures", "planned_checks", "run_checks"]
 

@@ -29,19 +29,7 @@ from cadence.daemon.calendars.google_writes import GoogleWriter
 from cadence.daemon.calendars.ics import IcsCalendar
 from cadence.daemon.clock import Clock, system_clock
 from cadence.daemon.config import Config
-from cadence.daemon.credentials import credential
-from cadence.daemon.cycle import (
-    HISTORY,
-    OWNER_SOURCE,
-    CycleReport,
-    Services,
-    availability,
-    read_sources,
-    retry_policy,
-    run_cycle,
-    slot_rules,
-)
-from cadence.daemon.errors import (
+from cadence.daemon.core.errors import (
     CadenceError,
     ConfigError,
     NotFoundError,
@@ -49,14 +37,8 @@ from cadence.daemon.errors import (
     SlotUnavailableError,
     UsageError,
 )
-from cadence.daemon.google_api import service
-from cadence.daemon.google_auth import load_credentials
-from cadence.daemon.interrupts import Stopping
-from cadence.daemon.mail import Transport
-from cadence.daemon.mail.maildir import MaildirTransport
-from cadence.daemon.mail.smtp import SmtpTransport
-from cadence.daemon.messages import event_description, event_summary
-from cadence.daemon.model import (
+from cadence.daemon.core.messages import event_description, event_summary
+from cadence.daemon.core.model import (
     Interval,
     Occurrence,
     Person,
@@ -65,13 +47,29 @@ from cadence.daemon.model import (
     Reason,
     Slot,
 )
+from cadence.daemon.core.reconcile import is_live, one_on_ones
+from cadence.daemon.core.report import Report
+from cadence.daemon.core.series import event_id, settings_of
+from cadence.daemon.core.slots import slot_is_free
+from cadence.daemon.credentials import credential
+from cadence.daemon.cycle import (
+    CycleReport,
+    availability,
+    read_sources,
+    retry_policy,
+    run_cycle,
+    slot_rules,
+)
+from cadence.daemon.google.api import service
+from cadence.daemon.google.auth import authorize, load_credentials
+from cadence.daemon.interrupts import Stopping
+from cadence.daemon.mail import Transport
+from cadence.daemon.mail.maildir import MaildirTransport
+from cadence.daemon.mail.smtp import SmtpTransport
 from cadence.daemon.outbox import Delivery, deliver_due
 from cadence.daemon.proposing import ProposalMailer
-from cadence.daemon.reconcile import is_live, one_on_ones
-from cadence.daemon.report import Report
-from cadence.daemon.series import event_id, settings_of
-from cadence.daemon.slots import slot_is_free
 from cadence.daemon.store import SeriesRecord, Store
+from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
 from cadence.daemon.writing import series_spec
 
 log = logging.getLogger(__name__)
@@ -193,6 +191,34 @@ class Engine:
         if heartbeat is not None:
             services.heartbeat = heartbeat
         return services
+
+    def authorize_google(self, *, open_browser: bool, say: Callable[[str], None]) -> None:
+        """Run Google's installed-app flow and save the token (``cadence auth google``);
+        ``say`` shows the user what to do. Raise ConfigError when the config cannot
+        hold a token."""
+        config = self.config
+        google = config.google
+        if google.service_account is not None:
+            say(
+                "calendar.google.service_account is set: cadence acts as "
+                f"{google.subject} through the service account; nothing to authorize."
+            )
+            return
+        if google.client_secrets is None:
+            raise ConfigError(
+                [
+                    Problem(
+                        "calendar.google.client_secrets", "missing; the OAuth client JSON to use"
+                    )
+                ],
+                source=str(config.path),
+            )
+        if google.token is None:
+            raise ConfigError(
+                [Problem("calendar.google.token", "missing; where to save the authorization")],
+                source=str(config.path),
+            )
+        authorize(google.client_secrets, google.token, open_browser=open_browser, say=say)
 
     # -- people -------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from cadence.daemon.backoff import backoff
-from cadence.daemon.errors import MailError, StoreError
+from cadence.daemon.core.errors import MailError, StoreError
 from cadence.daemon.interrupts import pause, shielded
 from cadence.daemon.mail import Transport
 from cadence.daemon.store import Proposals

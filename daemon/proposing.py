@@ -15,8 +15,8 @@ from datetime import datetime
 
 from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.config import Config
-from cadence.daemon.messages import alert_email, invitation_email, proposal_email
-from cadence.daemon.model import Gap, Person, Proposal, ProposalStatus, Slot
+from cadence.daemon.core.messages import alert_email, invitation_email, proposal_email
+from cadence.daemon.core.model import Gap, Person, Proposal, ProposalStatus, Slot
 from cadence.daemon.store import NewMail, Store
 
 log = logging.getLogger(__name__)

@@ -34,13 +34,13 @@ from cadence.daemon import interrupts
 from cadence.daemon.backoff import backoff
 from cadence.daemon.clock import system_clock
 from cadence.daemon.config import load_config
+from cadence.daemon.core.errors import CadenceError, ConfigError
+from cadence.daemon.core.messages import clean
+from cadence.daemon.core.values import format_duration
 from cadence.daemon.cycle import CycleReport
 from cadence.daemon.engine import Engine
-from cadence.daemon.errors import CadenceError, ConfigError
 from cadence.daemon.interrupts import Stopping
-from cadence.daemon.messages import clean
 from cadence.daemon.notify import Notifier
-from cadence.daemon.values import format_duration
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cadence.daemon.actions import Action
 from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.calendars import CalendarWriter, EventSpec
-from cadence.daemon.errors import CadenceError
-from cadence.daemon.messages import event_description, event_summary
-from cadence.daemon.model import Gap, Interval, Occurrence, Owner, Period, Person, Reason
-from cadence.daemon.periods import period_containing
-from cadence.daemon.series import CHECKED_REPEATS, event_id, rrule_line, settings_of
+from cadence.daemon.core.actions import Action
+from cadence.daemon.core.errors import CadenceError
+from cadence.daemon.core.messages import event_description, event_summary
+from cadence.daemon.core.model import Gap, Interval, Occurrence, Owner, Period, Person, Reason
+from cadence.daemon.core.periods import period_containing
+from cadence.daemon.core.series import CHECKED_REPEATS, event_id, rrule_line, settings_of
 from cadence.daemon.store import SeriesRecord, Store
 
 log = logging.getLogger(__name__)

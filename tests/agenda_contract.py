@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from cadence.daemon.agenda import open_action_items, section_dates
 from cadence.daemon.agendas import AgendaBackend
-from cadence.daemon.model import Owner, Person
+from cadence.daemon.core.agenda import open_action_items, section_dates
+from cadence.daemon.core.model import Owner, Person
 
 Writer = Callable[[Person, str], None]
 

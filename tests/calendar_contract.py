@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC
 
 from cadence.daemon.calendars import Calendar, CalendarRead
-from cadence.daemon.model import Interval, Occurrence
+from cadence.daemon.core.model import Interval, Occurrence
 
 
 def check_calendar_contract(

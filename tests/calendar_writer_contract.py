@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from cadence.daemon.calendars import Calendar, CalendarWriter, EventSpec
-from cadence.daemon.model import Interval, Occurrence, Status
+from cadence.daemon.core.model import Interval, Occurrence, Status
 
 
 def live(reader: Calendar, window: Interval, uid: str) -> list[Occurrence]:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from cadence.daemon.agenda import (
+from cadence.daemon.core.agenda import (
     ActionItem,
     add_section,
     choose_prompts,
@@ -18,8 +18,8 @@ from cadence.daemon.agenda import (
     render_section,
     section_dates,
 )
-from cadence.daemon.model import Cadence, Kind, Owner, Person
-from cadence.daemon.prompts import CATEGORIES, PROMPTS
+from cadence.daemon.core.model import Cadence, Kind, Owner, Person
+from cadence.daemon.core.prompts import CATEGORIES, PROMPTS
 from hypothesis import assume, given
 from hypothesis import strategies as st
 

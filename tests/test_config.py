@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from cadence.daemon.config import load_config
 from cadence.daemon.config_schema import SCHEMA, render_example
-from cadence.daemon.errors import ConfigError
-from cadence.daemon.values import format_duration, parse_duration
+from cadence.daemon.core.errors import ConfigError
+from cadence.daemon.core.values import format_duration, parse_duration
 from hypothesis import given
 from hypothesis import strategies as st
 

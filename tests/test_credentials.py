@@ -6,8 +6,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from cadence.daemon.core.errors import ConfigError
 from cadence.daemon.credentials import credential, write_secret
-from cadence.daemon.errors import ConfigError
 
 KEY = "email.smtp.password_file"
 

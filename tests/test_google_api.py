@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cadence.daemon.google_api import LONGEST_WAIT, GoogleApiError, call, service
+from cadence.daemon.google.api import LONGEST_WAIT, GoogleApiError, call, service
 
 from tests.google_emulator import GoogleEmulator
 

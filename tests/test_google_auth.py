@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from cadence.cli.main import cli
-from cadence.daemon.config import GoogleConfig
-from cadence.daemon.google_auth import SCOPES, GoogleAuthError, load_credentials
+from cadence.daemon.google.auth import SCOPES, GoogleAuthError, load_credentials
+from cadence.daemon.google.settings import GoogleConfig
 from click.testing import CliRunner
 
 from tests.google_emulator import ConsentingBrowser, GoogleEmulator

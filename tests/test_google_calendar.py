@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from cadence.daemon.calendars import CalendarRead
 from cadence.daemon.calendars.google import GoogleCalendar
-from cadence.daemon.errors import SourceError
-from cadence.daemon.google_api import service
-from cadence.daemon.model import Interval, Partstat, Status
+from cadence.daemon.core.errors import SourceError
+from cadence.daemon.core.model import Interval, Partstat, Status
+from cadence.daemon.google.api import service
 from cadence.daemon.store import Store
 
 from tests.calendar_contract import check_calendar_contract

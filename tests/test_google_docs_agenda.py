@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from cadence.daemon.agenda import open_action_items, prepare_document, section_dates
 from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.agendas.google_docs import (
     GoogleClients,
@@ -27,10 +26,11 @@ from cadence.daemon.agendas.google_docs import (
     insertion,
 )
 from cadence.daemon.config import load_config
+from cadence.daemon.core.agenda import open_action_items, prepare_document, section_dates
+from cadence.daemon.core.errors import AgendaError, ConfigError
+from cadence.daemon.core.model import Cadence, Kind, Owner, Person
 from cadence.daemon.engine import Engine
-from cadence.daemon.errors import AgendaError, ConfigError
-from cadence.daemon.google_auth import SCOPES
-from cadence.daemon.model import Cadence, Kind, Owner, Person
+from cadence.daemon.google.auth import SCOPES
 from cadence.daemon.store import Store
 from hypothesis import given
 from hypothesis import strategies as st

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from cadence.daemon.config import load_config
+from cadence.daemon.core.model import Gap, Reason, Slot
+from cadence.daemon.core.periods import period_containing
 from cadence.daemon.engine import Engine
-from cadence.daemon.model import Gap, Reason, Slot
-from cadence.daemon.periods import period_containing
 
 from tests.google_emulator import GoogleEmulator
 from tests.support.google_world import ALICE, BERLIN, NOW, OWNER, World, google_world

@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from cadence.daemon.google_auth import SCOPES
+from cadence.daemon.google.auth import SCOPES
 
 from tests.google_emulator import GoogleEmulator
 from tests.support.google_world import World, google_world

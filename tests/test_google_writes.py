@@ -12,8 +12,8 @@ import pytest
 from cadence.daemon.calendars import EventSpec
 from cadence.daemon.calendars.google import GoogleCalendar
 from cadence.daemon.calendars.google_writes import DOC_MIME, GoogleWriter
-from cadence.daemon.google_api import GoogleApiError, service
-from cadence.daemon.model import Interval
+from cadence.daemon.core.model import Interval
+from cadence.daemon.google.api import GoogleApiError, service
 
 from tests.calendar_writer_contract import (
     check_create_is_idempotent,

@@ -15,8 +15,8 @@ from cadence.daemon.calendars import ics
 from cadence.daemon.calendars.feed_fetch import fetch_feed, source_name
 from cadence.daemon.calendars.ics import IcsCalendar
 from cadence.daemon.calendars.ics_parse import ParsedCalendar, parse_calendar
-from cadence.daemon.errors import SourceError
-from cadence.daemon.model import Interval, Status
+from cadence.daemon.core.errors import SourceError
+from cadence.daemon.core.model import Interval, Status
 
 from tests.calendar_contract import check_calendar_contract
 from tests.support.feed_server import FEED_PATH, SECRET, FeedServer, feed_server

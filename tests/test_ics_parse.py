@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from cadence.daemon.calendars.ics_parse import ParsedCalendar, parse_calendar
 from cadence.daemon.calendars.windows_zones import zone_named
-from cadence.daemon.errors import SourceError
-from cadence.daemon.model import Interval, Occurrence, Partstat, Status
+from cadence.daemon.core.errors import SourceError
+from cadence.daemon.core.model import Interval, Occurrence, Partstat, Status
 from hypothesis import given
 from hypothesis import strategies as st
 

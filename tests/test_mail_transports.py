@@ -14,12 +14,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from cadence.daemon import messages
-from cadence.daemon.errors import MailError
-from cadence.daemon.mail import Transport
-from cadence.daemon.mail.maildir import MaildirTransport, file_name
-from cadence.daemon.mail.smtp import SmtpTransport
-from cadence.daemon.model import (
+from cadence.daemon.core import messages
+from cadence.daemon.core.errors import MailError
+from cadence.daemon.core.model import (
     Cadence,
     Owner,
     Period,
@@ -29,6 +26,9 @@ from cadence.daemon.model import (
     Reason,
     Slot,
 )
+from cadence.daemon.mail import Transport
+from cadence.daemon.mail.maildir import MaildirTransport, file_name
+from cadence.daemon.mail.smtp import SmtpTransport
 
 from tests.support.smtp_server import SmtpTestServer, TlsFiles, free_port, make_tls
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from cadence.daemon.agenda import open_action_items, section_dates
 from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.agendas.markdown import MarkdownAgendas, file_name
-from cadence.daemon.errors import AgendaError
-from cadence.daemon.model import Cadence, Owner, Person
+from cadence.daemon.core.agenda import open_action_items, section_dates
+from cadence.daemon.core.errors import AgendaError
+from cadence.daemon.core.model import Cadence, Owner, Person
 from hypothesis import given
 from hypothesis import strategies as st
 

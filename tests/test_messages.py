@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
-from cadence.daemon import messages
-from cadence.daemon.model import (
+from cadence.daemon.core import messages
+from cadence.daemon.core.model import (
     Cadence,
     Owner,
     Period,

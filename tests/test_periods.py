@@ -7,8 +7,8 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
-from cadence.daemon.model import Cadence, Period, Unit
-from cadence.daemon.periods import (
+from cadence.daemon.core.model import Cadence, Period, Unit
+from cadence.daemon.core.periods import (
     period_bounds,
     period_containing,
     periods_between,

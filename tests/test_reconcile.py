@@ -8,7 +8,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
-from cadence.daemon.model import (
+from cadence.daemon.core.model import (
     Attendee,
     Cadence,
     Gap,
@@ -21,8 +21,8 @@ from cadence.daemon.model import (
     Status,
     Unit,
 )
-from cadence.daemon.periods import period_containing, periods_between
-from cadence.daemon.reconcile import find_gaps, is_live, is_one_on_one, one_on_ones
+from cadence.daemon.core.periods import period_containing, periods_between
+from cadence.daemon.core.reconcile import find_gaps, is_live, is_one_on_one, one_on_ones
 from hypothesis import given
 from hypothesis import strategies as st
 

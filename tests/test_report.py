@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from cadence.daemon.model import (
+from cadence.daemon.core.model import (
     Attendee,
     Cadence,
     Occurrence,
@@ -22,7 +22,7 @@ from cadence.daemon.model import (
     Status,
     Unit,
 )
-from cadence.daemon.report import (
+from cadence.daemon.core.report import (
     Adherence,
     Cell,
     Pause,

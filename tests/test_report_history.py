@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from cadence.cli.main import cli
 from cadence.daemon.config import load_config
+from cadence.daemon.core.model import Cadence, Kind, Person, Unit
+from cadence.daemon.core.report import Cell, Report
 from cadence.daemon.engine import Engine
-from cadence.daemon.model import Cadence, Kind, Person, Unit
-from cadence.daemon.report import Cell, Report
 from cadence.daemon.store import Store
 from cadence.daemon.store.database import MIGRATIONS
 from click.testing import CliRunner, Result

@@ -10,8 +10,8 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from html.parser import HTMLParser
 
-from cadence.daemon.digest_render import Digest, Meeting, digest_email
-from cadence.daemon.model import (
+from cadence.daemon.core.digest_render import Digest, Meeting, digest_email
+from cadence.daemon.core.model import (
     Attendee,
     Cadence,
     Period,
@@ -23,8 +23,8 @@ from cadence.daemon.model import (
     Status,
     Unit,
 )
-from cadence.daemon.report import Cell, Report, Tracked, build_report, pause_span
-from cadence.daemon.report_render import Glyphs, heatmap_html, page_html, render_text
+from cadence.daemon.core.report import Cell, Report, Tracked, build_report, pause_span
+from cadence.daemon.core.report_render import Glyphs, heatmap_html, page_html, render_text
 
 from tests.test_report import (
     ALICE,

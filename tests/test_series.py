@@ -7,9 +7,9 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from cadence.daemon.model import Cadence, Interval, Owner, Person, WorkingHours
-from cadence.daemon.periods import period_containing
-from cadence.daemon.series import (
+from cadence.daemon.core.model import Cadence, Interval, Owner, Person, WorkingHours
+from cadence.daemon.core.periods import period_containing
+from cadence.daemon.core.series import (
     choose_start,
     end_rule,
     event_id,
@@ -18,7 +18,7 @@ from cadence.daemon.series import (
     rrule_line,
     settings_of,
 )
-from cadence.daemon.slots import SlotRules
+from cadence.daemon.core.slots import SlotRules
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from cadence.daemon.model import Cadence, Interval, Period, Person, Slot, WorkingHours
-from cadence.daemon.slots import SlotRules, find_slots, slot_is_free
+from cadence.daemon.core.model import Cadence, Interval, Period, Person, Slot, WorkingHours
+from cadence.daemon.core.slots import SlotRules, find_slots, slot_is_free
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cadence.daemon.errors import StoreError
-from cadence.daemon.model import (
+from cadence.daemon.core.errors import StoreError
+from cadence.daemon.core.model import (
     Attendee,
     Cadence,
     Interval,

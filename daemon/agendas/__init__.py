@@ -1,7 +1,7 @@
 """Agenda adapters: where the living agenda document of each person is kept.
 
 The content (sections, carried-over action items, prompts) is decided by the
-pure :mod:`cadence.daemon.agenda`; a backend only stores and links documents.
+pure :mod:`cadence.daemon.core.agenda`; a backend only stores and links documents.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from cadence.daemon.model import Owner, Person
+from cadence.daemon.core.model import Owner, Person
 
 
 class AgendaBackend(Protocol):

@@ -11,7 +11,7 @@
   emails). It is retried until it succeeded once (``shared_at``).
 - Reading: Drive ``files.export`` as ``text/plain``. Headings and task lines
   are written as Markdown text (``## 2024-05-07 ...``, ``- [ ] ...``), so the
-  export is the document as the pure :mod:`cadence.daemon.agenda` reads it.
+  export is the document as the pure :mod:`cadence.daemon.core.agenda` reads it.
 - Adding a section: the core decides, on the exported text, whether the
   meeting's date has a section and what the new one holds (open action items
   carried over, prompts) and where it goes (above the newest section, below
@@ -31,6 +31,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,13 +39,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cadence.daemon.agenda import new_document, prepare_document
 from cadence.daemon.clock import Clock
-from cadence.daemon.errors import AgendaError
-from cadence.daemon.google_api import GoogleApiError, call, service
-from cadence.daemon.google_auth import GoogleAuthError
-from cadence.daemon.interrupts import pause
-from cadence.daemon.model import Owner, Person
+from cadence.daemon.core.agenda import new_document, prepare_document
+from cadence.daemon.core.errors import AgendaError
+from cadence.daemon.core.model import Owner, Person
+from cadence.daemon.google.api import GoogleApiError, call, service
+from cadence.daemon.google.auth import GoogleAuthError
 from cadence.daemon.store.documents import AgendaDocument, Documents
 from google.auth.credentials import Credentials
 from googleapiclient.http import MediaInMemoryUpload
@@ -230,7 +230,7 @@ class GoogleDocsAgendas:
         zone: ZoneInfo,
         clock: Clock,
         *,
-        sleep: Callable[[float], None] = pause,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._connect = connect
         self._clients: GoogleClients | None = None

@@ -22,9 +22,9 @@ from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from cadence.daemon.agenda import new_document, prepare_document
-from cadence.daemon.errors import AgendaError
-from cadence.daemon.model import Owner, Person
+from cadence.daemon.core.agenda import new_document, prepare_document
+from cadence.daemon.core.errors import AgendaError
+from cadence.daemon.core.model import Owner, Person
 
 NEW_FILE_MODE = 0o644
 _ATTEMPTS = 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cadence.daemon.model import Owner, Person
+from cadence.daemon.core.model import Owner, Person
 
 
 class NoAgendas:

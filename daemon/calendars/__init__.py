@@ -1,8 +1,8 @@
 """Calendar adapters: read occurrences (and busy time) from a source.
 
 An adapter decides nothing: it turns what a source says into
-:class:`~cadence.daemon.model.Occurrence` values and reports what it could not
-read as :class:`~cadence.daemon.errors.SourceError`.
+:class:`~cadence.daemon.core.model.Occurrence` values and reports what it could not
+read as :class:`~cadence.daemon.core.errors.SourceError`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from cadence.daemon.model import Interval, Occurrence
+from cadence.daemon.core.model import Interval, Occurrence
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 import httpx
 from cadence.daemon import __version__
-from cadence.daemon.errors import SourceError
+from cadence.daemon.core.errors import SourceError
 
 __all__ = ["FetchResult", "fetch_feed", "icalendar_problem", "source_name"]
 

@@ -28,10 +28,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cadence.daemon.calendars import CalendarRead, CancelledInstance
-from cadence.daemon.errors import SourceError
-from cadence.daemon.google_api import GoogleApiError, call
-from cadence.daemon.google_auth import GoogleAuthError
-from cadence.daemon.model import Attendee, Interval, Occurrence, Partstat, Status
+from cadence.daemon.core.errors import SourceError
+from cadence.daemon.core.model import Attendee, Interval, Occurrence, Partstat, Status
+from cadence.daemon.google.api import GoogleApiError, call
+from cadence.daemon.google.auth import GoogleAuthError
 
 log = logging.getLogger(__name__)
 

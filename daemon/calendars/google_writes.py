@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from cadence.daemon.calendars import Availability, EventSpec
 from cadence.daemon.calendars.google import MARKER, ConnectedCalendar
-from cadence.daemon.google_api import GoogleApiError, call, call_batch
-from cadence.daemon.messages import agenda_line
-from cadence.daemon.model import Interval
-from cadence.daemon.series import end_rule
+from cadence.daemon.core.messages import agenda_line
+from cadence.daemon.core.model import Interval
+from cadence.daemon.core.series import end_rule
+from cadence.daemon.google.api import GoogleApiError, call, call_batch
 
 log = logging.getLogger(__name__)
 

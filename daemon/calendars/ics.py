@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from cadence.daemon.calendars import CalendarRead
 from cadence.daemon.calendars.feed_fetch import fetch_feed, source_name
 from cadence.daemon.calendars.ics_parse import parse_calendar
-from cadence.daemon.model import Interval
+from cadence.daemon.core.model import Interval
 
 __all__ = ["IcsCalendar"]
 

@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import x_wr_timezone
 from cadence.daemon.calendars.windows_zones import UnknownZoneError, place_times, zone_named
-from cadence.daemon.errors import SourceError
-from cadence.daemon.model import Attendee, Interval, Occurrence, Partstat, Status
+from cadence.daemon.core.errors import SourceError
+from cadence.daemon.core.model import Attendee, Interval, Occurrence, Partstat, Status
 from recurring_ical_events import CalendarQuery, ComponentsWithName, EventAdapter
 from recurring_ical_events import Occurrence as _LibraryOccurrence
 

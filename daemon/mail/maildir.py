@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
-from ..errors import MailError
+from cadence.daemon.core.errors import MailError
 
 log = logging.getLogger(__name__)
 

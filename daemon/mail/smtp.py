@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from email.message import EmailMessage
 from typing import Literal
 
-from ..errors import MailError
+from cadence.daemon.core.errors import MailError
 
 log = logging.getLogger(__name__)
 

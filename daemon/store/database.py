@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cadence.daemon.errors import StoreError
+from cadence.daemon.core.errors import StoreError
 
 log = logging.getLogger(__name__)
 

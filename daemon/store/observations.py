@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cadence.daemon.calendars import CancelledInstance
-from cadence.daemon.model import Attendee, Interval, Occurrence, Partstat, Status
+from cadence.daemon.core.model import Attendee, Interval, Occurrence, Partstat, Status
 from cadence.daemon.store.database import Database, from_utc_text, utc_text
 
 

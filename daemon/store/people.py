@@ -6,9 +6,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from cadence.daemon.model import Cadence, Kind, Person
+from cadence.daemon.core.model import Cadence, Kind, Person
+from cadence.daemon.core.values import parse_clock
 from cadence.daemon.store.database import Database, from_utc_text, utc_text
-from cadence.daemon.values import parse_clock
 
 
 @dataclass(frozen=True)

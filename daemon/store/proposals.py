@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from cadence.daemon.model import Period, Proposal, ProposalStatus, Reason, Slot
+from cadence.daemon.core.model import Period, Proposal, ProposalStatus, Reason, Slot
 from cadence.daemon.store.database import Database, from_utc_text, utc_text
 
 

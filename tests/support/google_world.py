@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cadence.cli.main import cli
-from cadence.daemon.google_auth import SCOPES
+from cadence.daemon.google.auth import SCOPES
 from click.testing import CliRunner, Result
 
 from tests.google_emulator import GoogleEmulator

@@ -20,14 +20,14 @@ import logging
 import random
 import socket
 import ssl
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import google.auth.exceptions
 import httplib2
-from cadence.daemon.errors import CadenceError
-from cadence.daemon.google_auth import google_root, refused
-from cadence.daemon.interrupts import pause
+from cadence.daemon.core.errors import CadenceError
+from cadence.daemon.google.auth import google_root, refused
 from google.auth.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build_from_document
@@ -113,7 +113,7 @@ def call(
     name: str,
     *,
     attempts: int = ATTEMPTS,
-    sleep: Callable[[float], None] = pause,
+    sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
 ) -> Any:
     """Execute ``request`` (an HttpRequest of the client) and return its result.
@@ -149,7 +149,7 @@ def call_batch(
     requests: Sequence[tuple[str, Any]],
     *,
     size: int = BATCH_SIZE,
-    sleep: Callable[[float], None] = pause,
+    sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
 ) -> list[Any]:
     """Execute many ``(name, request)`` pairs of one API in batches of ``size``.

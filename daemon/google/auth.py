@@ -25,9 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import google.auth.exceptions
-from cadence.daemon.config import GoogleConfig
+from cadence.daemon.core.errors import CadenceError, ConfigError, Problem
 from cadence.daemon.credentials import require_private, write_secret
-from cadence.daemon.errors import CadenceError, ConfigError, Problem
+from cadence.daemon.google.settings import GoogleConfig
 from google.auth.credentials import Credentials as BaseCredentials
 from google.auth.transport.requests import Request
 from google.oauth2 import credentials as user_credentials

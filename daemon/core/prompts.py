@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from cadence.daemon.model import Kind
+from cadence.daemon.core.model import Kind
 
 CHECK_IN: Final = "check-in"
 GROWTH: Final = "growth"

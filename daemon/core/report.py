@@ -27,9 +27,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from .model import Occurrence, Owner, Period, Person
-from .periods import periods_between, start_of_day
-from .reconcile import is_live, one_on_ones
+from cadence.daemon.core.model import Occurrence, Owner, Period, Person
+from cadence.daemon.core.periods import periods_between, start_of_day
+from cadence.daemon.core.reconcile import is_live, one_on_ones
 
 __all__ = [
     "Adherence",

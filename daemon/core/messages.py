@@ -18,9 +18,8 @@ from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 import icalendar
-
-from .model import Cadence, Owner, Person, Proposal, Reason, Slot, Unit
-from .series import nth_weekday, rrule
+from cadence.daemon.core.model import Cadence, Owner, Person, Proposal, Reason, Slot, Unit
+from cadence.daemon.core.series import nth_weekday, rrule
 
 PRODID = "-//cadence//cadence 1:1 keeper//EN"
 # Spelled out rather than strftime("%a"), which follows the process locale.

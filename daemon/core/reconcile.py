@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from .model import Gap, Occurrence, Owner, Period, Person, Reason, Status
-from .periods import periods_between
+from cadence.daemon.core.model import Gap, Occurrence, Owner, Period, Person, Reason, Status
+from cadence.daemon.core.periods import periods_between
 
 __all__ = ["find_gaps", "is_live", "is_one_on_one", "one_on_ones"]
 

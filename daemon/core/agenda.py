@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from cadence.daemon.model import Kind, Owner, Person
-from cadence.daemon.prompts import CATEGORIES, PROMPTS
+from cadence.daemon.core.model import Kind, Owner, Person
+from cadence.daemon.core.prompts import CATEGORIES, PROMPTS
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from cadence.daemon.model import Gap, Proposal, Slot
+from cadence.daemon.core.model import Gap, Proposal, Slot
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import icalendar
+from cadence.daemon.core.model import Cadence, Interval, Owner, Period, Person, Slot, Unit
+from cadence.daemon.core.periods import period_containing, periods_between
+from cadence.daemon.core.slots import SlotRules, find_slots, slot_is_free
 from dateutil.rrule import rrulestr
-
-from .model import Cadence, Interval, Owner, Period, Person, Slot, Unit
-from .periods import period_containing, periods_between
-from .slots import SlotRules, find_slots, slot_is_free
 
 _ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # How many meetings of a candidate series must be free for it to count as a

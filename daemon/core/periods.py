@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .model import Cadence, Period, Unit
+from cadence.daemon.core.model import Cadence, Period, Unit
 
 __all__ = ["period_bounds", "period_containing", "periods_between", "start_of_day"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from cadence.daemon.model import Interval, Occurrence, Owner, Person, Status
-from cadence.daemon.reconcile import is_one_on_one
+from cadence.daemon.core.model import Interval, Occurrence, Owner, Person, Status
+from cadence.daemon.core.reconcile import is_one_on_one
 
 
 def blocks_time(occurrence: Occurrence, who: str | None) -> bool:

@@ -16,10 +16,16 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from .messages import clean
-from .model import Owner, Person, Proposal
-from .report import Adherence, Report
-from .report_render import heatmap_html, legend_html, link_html, render_text, short_day
+from cadence.daemon.core.messages import clean
+from cadence.daemon.core.model import Owner, Person, Proposal
+from cadence.daemon.core.report import Adherence, Report
+from cadence.daemon.core.report_render import (
+    heatmap_html,
+    legend_html,
+    link_html,
+    render_text,
+    short_day,
+)
 
 __all__ = ["Digest", "Meeting", "digest_email"]
 

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from .model import Interval, Period, Person, Slot, WorkingHours
+from cadence.daemon.core.model import Interval, Period, Person, Slot, WorkingHours
 
 # A shorter 1:1 beats a skipped one, but below these it stops being a 1:1.
 SHORTEST = timedelta(minutes=15)

@@ -1,6 +1,6 @@
 """The adherence report drawn: as terminal text, as an HTML table, as a standalone page.
 
-Pure: a :class:`~cadence.daemon.report.Report` in, text out. The terminal strip
+Pure: a :class:`~cadence.daemon.core.report.Report` in, text out. The terminal strip
 has one column per week; a period lasting several weeks is one cell that runs
 across them. Colours are ANSI codes, used only when the caller says the output
 is a terminal; the symbols carry the meaning on their own. The HTML uses inline
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from .messages import clean
-from .report import Adherence, Cell, Outcome, Report
+from cadence.daemon.core.messages import clean
+from cadence.daemon.core.report import Adherence, Cell, Outcome, Report
 
 __all__ = [
     "LEGEND",
