@@ -1,4 +1,5 @@
-"""The adherence report, read from the state database: what :mod:`report` needs, gathered.
+"""The adherence report, read from the state database: what
+:mod:`cadence.daemon.core.report` needs, gathered.
 
 The occurrence history is what the cycles stored from the owner's calendar
 (kept across restarts; a failed read leaves it as it was), the people come

@@ -2,7 +2,7 @@
 
 Clients are built offline from the discovery documents that ship with
 google-api-python-client (no discovery request at start), over an httplib2
-connection with a timeout and the credentials of :mod:`google_auth`.
+connection with a timeout and the credentials of :mod:`cadence.daemon.google.auth`.
 ``$CADENCE_GOOGLE_ROOT`` moves every URL (API, uploads, batches) to another
 root, such as a local emulator.
 

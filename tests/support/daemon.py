@@ -23,9 +23,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Self
+from typing import IO, Any, Self
 
-from tests.support import feeds
+from tests.support.configs import by_smtp, write_config
 
 
 @dataclass(frozen=True)
@@ -191,45 +191,25 @@ def daemon_config(
     smtp_port: int,
     *,
     interval: str = "2s",
-    extra: str = "",
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write a config for a fast-cycling daemon (mail retried after 1 s, at most 4 s)."""
-    config = directory / "config.toml"
-    config.write_text(
-        f"""
-[owner]
-name = "Olivia Owner"
-email = "{feeds.OWNER}"
-timezone = "Europe/Berlin"
-
-[state]
-path = "state.db"
-
-[calendar.ics]
-url = "{feed_url}"
-timeout = "3s"
-
-[agenda]
-directory = "agendas"
-base_url = "https://wiki.example.com/1on1/"
-
-[email]
-from = "cadence@example.com"
-retry_first = "1s"
-retry_max = "4s"
-
-[email.smtp]
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-timeout = "3s"
-
-[daemon]
-interval = "{interval}"
-{extra}""",
-        encoding="utf-8",
+    """Write a config for a fast-cycling daemon (mail retried after 1 s, at most 4 s),
+    with ``extra`` merged in last."""
+    return write_config(
+        directory,
+        {
+            "calendar": {"ics": {"url": feed_url, "timeout": "3s"}},
+            "agenda": {"directory": "agendas", "base_url": "https://wiki.example.com/1on1/"},
+            "email": {
+                "from": "cadence@example.com",
+                "retry_first": "1s",
+                "retry_max": "4s",
+                **by_smtp(host="127.0.0.1", port=smtp_port, security="none", timeout="3s"),
+            },
+            "daemon": {"interval": interval},
+        },
+        extra,
     )
-    return config
 
 
 def stop_is_prompt(daemon: DaemonProcess, signum: int = signal.SIGTERM) -> tuple[int, float]:

@@ -1,10 +1,12 @@
-"""A cadence set up against the Google emulator, driven through the CLI."""
+"""A cadence set up against the Google emulator, driven through the CLI, and the
+owner's weekly 1:1 with Alice as a Google event."""
 
 from __future__ import annotations
 
 import email
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
@@ -16,17 +18,32 @@ from cadence.daemon.google.auth import SCOPES
 from click.testing import CliRunner, Result
 
 from tests.google_emulator import GoogleEmulator
+from tests.support.configs import write_config
 
 OWNER = "olivia@example.com"
 ALICE = "alice@example.com"
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)  # a Monday
 
-MARKDOWN_AGENDAS = """
-[agenda]
-directory = "agendas"
-base_url = "https://wiki.example.com/1on1/"
-"""
+FIRST = datetime(2026, 10, 6, 10, 0, tzinfo=BERLIN)  # a Tuesday
+NEXT_WEEK = datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN)
+
+MARKDOWN_AGENDAS = {"directory": "agendas", "base_url": "https://wiki.example.com/1on1/"}
+
+
+def weekly_with(attendees: list[str]) -> dict[str, Any]:
+    """The owner's weekly 1:1 on Tuesdays at 10:00 since FIRST, as an events.insert body."""
+    return {
+        "summary": "Alice / Olivia",
+        "start": {"dateTime": FIRST.isoformat(), "timeZone": "Europe/Berlin"},
+        "end": {
+            "dateTime": (FIRST + timedelta(minutes=30)).isoformat(),
+            "timeZone": "Europe/Berlin",
+        },
+        "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=TU"],
+        "attendees": [{"email": a} for a in attendees],
+        "organizer": {"email": OWNER},
+    }
 
 
 @dataclass
@@ -67,34 +84,24 @@ class World:
         self.google.now = moment.astimezone(UTC)
 
 
-def google_world(tmp: Path, google: GoogleEmulator, agendas: str = MARKDOWN_AGENDAS) -> World:
+def google_world(
+    tmp: Path, google: GoogleEmulator, agenda: Mapping[str, Any] = MARKDOWN_AGENDAS
+) -> World:
     """Given a running emulator, register the owner and Alice and write a config for
-    calendar.backend = google with the owner's token; return the world at NOW."""
+    calendar.backend = google with the owner's token and ``agenda`` as its [agenda]
+    table; return the world at NOW."""
     google.now = NOW.astimezone(UTC)
     google.add_user(OWNER, timezone="Europe/Berlin")
     google.add_user(ALICE, timezone="Europe/Berlin")
     token = tmp / "google-token.json"
     token.write_text(google.user_credentials(OWNER, scopes=list(SCOPES)).to_json())
     token.chmod(0o600)
-    config = tmp / "config.toml"
-    config.write_text(
-        f"""
-[owner]
-name = "Olivia Owner"
-email = "{OWNER}"
-timezone = "Europe/Berlin"
-[state]
-path = "state.db"
-[calendar]
-backend = "google"
-[calendar.google]
-token = "{token.name}"
-{agendas}
-[email]
-transport = "maildir"
-[email.maildir]
-path = "mail"
-""",
-        encoding="utf-8",
+    config = write_config(
+        tmp,
+        {
+            "owner": {"email": OWNER},
+            "calendar": {"backend": "google", "google": {"token": token.name}},
+            "agenda": agenda,
+        },
     )
     return World(tmp, google, config)

@@ -1,0 +1,145 @@
+"""``cadence person``, ``init`` and the CLI's error handling, against a real state file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cadence.cli.main import cli
+from cadence.daemon.config import load_config
+from click.testing import CliRunner, Result
+
+from tests.support.configs import write_config
+
+CONFIG = {"calendar": {"ics": {"url": "calendar.ics"}}}
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    return write_config(tmp_path, CONFIG)
+
+
+def run(config: Path, *args: str) -> Result:
+    env = {"CADENCE_CONFIG": str(config), "CADENCE_NOW": "2026-11-23T09:00:00+01:00"}
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+def add_alice(config: Path, *extra: str) -> Result:
+    return run(
+        config, "person", "add", "Alice@Example.com", "--name", "Alice Example",
+        "--every", "fortnightly", *extra,
+    )  # fmt: skip
+
+
+def test_person_add_list_show_in_the_documented_json_shape(config: Path) -> None:
+    added = add_alice(config, "--day", "thu", "--time", "14:30", "--kind", "peer",
+                      "--timezone", "America/New_York")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    (person,) = json.loads(run(config, "person", "list", "--json").stdout)
+    assert person == {
+        "email": "alice@example.com",
+        "name": "Alice Example",
+        "kind": "peer",
+        "every": "biweekly",
+        "day": "thu",
+        "time": "14:30",
+        "duration_minutes": 30,
+        "timezone": "America/New_York",
+        "paused_until": None,
+        "paused": False,
+        "busy_feed": None,
+    }
+    shown = json.loads(run(config, "person", "show", "alice@example.com", "--json").stdout)
+    assert shown == person
+    assert "Alice Example" in run(config, "person", "list").output
+
+
+def test_person_set_pause_resume_remove(config: Path) -> None:
+    add_alice(config)
+    assert run(config, "person", "set", "alice@example.com", "--every", "3w").exit_code == 0
+    assert run(config, "person", "pause", "alice@example.com").exit_code == 0
+    (person,) = json.loads(run(config, "person", "list", "--json").stdout)
+    assert person["every"] == "3w" and person["paused"] and person["paused_until"] is None
+    assert run(config, "person", "resume", "alice@example.com").exit_code == 0
+    removed = run(config, "person", "remove", "alice@example.com", "--yes")
+    assert removed.exit_code == 0
+    assert json.loads(run(config, "person", "list", "--json").stdout) == []
+
+
+def test_adding_someone_twice_is_a_usage_error(config: Path) -> None:
+    add_alice(config)
+    again = add_alice(config)
+    assert again.exit_code == 2 and "already" in again.output
+
+
+def test_removing_without_yes_and_without_a_terminal_asks_for_yes(config: Path) -> None:
+    add_alice(config)
+    refused = run(config, "person", "remove", "alice@example.com")
+    assert refused.exit_code == 2 and "--yes" in refused.output
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["person", "add", "not-an-email", "--name", "X", "--every", "weekly"], "EMAIL"),
+        (["person", "add", "a@b.org", "--name", "X", "--every", "daily"], "--every"),
+        (["person", "add", "a@b.org", "--name", "X", "--every", "weekly", "--day", "funday"],
+         "--day"),
+        (["person", "add", "a@b.org", "--name", "X", "--every", "weekly", "--time", "25:00"],
+         "--time"),
+        (["person", "add", "a@b.org", "--name", "X", "--every", "weekly", "--kind", "boss"],
+         "--kind"),
+        (["person", "add", "a@b.org", "--name", "X", "--every", "weekly", "--timezone", "Mars/X"],
+         "--timezone"),
+        (["person", "add", "a@b.org", "--name", "X", "--every", "weekly", "--duration", "2m"],
+         "--duration"),
+        (["person", "pause", "a@b.org", "--until", "next week"], "--until"),
+    ],
+)  # fmt: skip
+def test_bad_values_exit_2_naming_the_option(config: Path, args: list[str], named: str) -> None:
+    result = run(config, *args)
+    assert result.exit_code == 2
+    assert named in result.output
+    assert "Traceback" not in result.output
+    assert json.loads(run(config, "person", "list", "--json").stdout) == []
+
+
+def test_unknown_people_and_proposals_are_named(config: Path) -> None:
+    missing = run(config, "person", "show", "bob@example.com")
+    assert missing.exit_code == 1 and "bob@example.com" in missing.output
+    assert run(config, "proposals", "accept", "42").exit_code == 1
+
+
+def test_a_broken_config_exits_2_naming_file_and_key(config: Path) -> None:
+    write_config(config.parent, CONFIG, {"owner": {"timezone": "Europe/Nowhere"}})
+    result = run(config, "person", "list")
+    assert result.exit_code == 2
+    assert str(config) in result.output and "owner.timezone" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_init_writes_a_starter_config_once(tmp_path: Path) -> None:
+    target = tmp_path / "cadence" / "config.toml"
+    first = CliRunner().invoke(cli, ["--config", str(target), "init"])
+    assert first.exit_code == 0 and target.exists()
+    assert load_config(target).calendar_backend == "ics"
+    second = CliRunner().invoke(cli, ["--config", str(target), "init"])
+    assert second.exit_code == 2 and "--force" in second.output
+    google = CliRunner().invoke(
+        cli, ["--config", str(target), "init", "--backend", "google", "--force"]
+    )
+    assert google.exit_code == 0 and load_config(target).calendar_backend == "google"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["person"], ["person", "add"], ["sync"], ["proposals", "accept"], ["agenda", "url"],
+     ["status"], ["init"]],
+)  # fmt: skip
+def test_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"], prog_name="cadence")
+    assert result.exit_code == 0
+    assert result.output.startswith(f"Usage: cadence {' '.join(command)}".rstrip())
+    summary = result.output.split("\n\n")[1].strip()
+    assert len(summary) > 10, "each command explains itself in a sentence"
