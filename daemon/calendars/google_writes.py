@@ -244,6 +244,11 @@ class GoogleWriter:
         busy: dict[str, list[Interval]] = {c: [] for c in calendars}
         hidden: set[str] = set()
         unique = list(dict.fromkeys(calendars))
+        # A secondary calendar holds the 1:1s, but the owner is busy in their primary
+        # calendar too: its busy time counts as the owner's.
+        primary = self.calendar_id != "primary" and self.owner_calendar in unique
+        if primary:
+            unique.append("primary")
         for span in _chunks(window, FREEBUSY_SPAN):
             for first in range(0, len(unique), FREEBUSY_CALENDARS):
                 group = unique[first : first + FREEBUSY_CALENDARS]
@@ -265,4 +270,7 @@ class GoogleWriter:
                         Interval(_instant(b["start"]), _instant(b["end"]))
                         for b in found.get("busy", ())
                     )
+        if primary:
+            busy[self.owner_calendar] = sorted(busy[self.owner_calendar] + busy.pop("primary", []))
+            hidden.discard("primary")
         return Availability(busy, frozenset(hidden))

@@ -113,6 +113,14 @@ class GoogleEmulator:
             self._state.calendars[email.lower()] = calendar
         return email
 
+    def add_alias(self, email: str, alias: str) -> None:
+        """Give a user's account another address (invitations to it land with them)."""
+        with self._state.lock:
+            user = self._known(email)
+            self._state.aliases[alias.lower()] = user
+            calendar = self._calendar(user)
+            calendar.aliases = (*calendar.aliases, alias)
+
     def add_calendar(self, owner: str, summary: str, timezone: str = "UTC") -> str:
         """Give ``owner`` a secondary calendar; return its id (``...@group.calendar.google.com``).
         Events made there are organized by the calendar itself."""
