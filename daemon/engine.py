@@ -403,9 +403,10 @@ class Engine:
         if meant is not None and meant.recurrence_id is not None:
             moved = self.writer.move(meant.uid, meant.recurrence_id, spec)
         if not moved:
-            failure = self.writer.create([spec])[0]
-            if failure is not None:
-                raise failure
+            made = self.writer.create([spec])[0]
+            if isinstance(made, Exception):
+                raise made
+            spec = replace(spec, event_id=made)
             if spec.recurrence:
                 record = SeriesRecord(spec.event_id, person.email, settings_of(person), spec.start)
                 self.store.series.add(record, now)

@@ -203,3 +203,21 @@ def test_other_event_types_are_no_one_on_ones_and_out_of_office_is_busy(world: W
     assert any(d.day == 4 for d in days)  # working from home is no busy time
     assert proposal["cancelled_start"] == NEXT_WEEK.isoformat()
     assert FIRST < NEXT_WEEK
+
+
+def test_a_series_deleted_before_its_first_meeting_is_made_again_under_a_fresh_id(
+    world: World,
+) -> None:
+    add_alice(world)
+    assert sync(world)["series_created"] == 1
+    assert sync(world)["series_created"] == 0  # read back: cadence knows it is there
+    (first,) = recurring(world)
+    world.google.delete_event(OWNER, first["id"])  # the owner deletes it by hand
+    again = sync(world)
+    assert again["series_created"] == 1 and again["errors"] == []
+    (second,) = recurring(world)
+    assert second["id"] == f"{first['id']}v1"
+    assert second["start"] == first["start"]
+    inserts = [c.status for c in world.google.calls_to("calendar.events.insert")]
+    assert inserts == [200, 409, 200]
+    assert sync(world)["series_created"] == 0  # settled: recorded under its new id
