@@ -131,6 +131,11 @@ class CalendarWriter(Protocol):
         """Add the agenda link to each event that lacks it; return the failures by id."""
         ...
 
+    def identity(self, event_id: str, original_start: datetime | None) -> tuple[str, int]:
+        """Return the iCalendar UID and SEQUENCE of the event (or of the series'
+        meeting meant for ``original_start``), as its organizer's calendar has them."""
+        ...
+
     def availability(self, calendars: Sequence[str], window: Interval) -> Availability:
         """Return the busy time of each calendar over the window."""
         ...

@@ -200,6 +200,25 @@ class GoogleWriter:
             "calendar events.patch",
         )
 
+    def identity(self, event_id: str, original_start: datetime | None) -> tuple[str, int]:
+        events = self.client.events()
+        found: dict[str, Any] = call(
+            events.get(calendarId=self.calendar_id, eventId=event_id), "calendar events.get"
+        )
+        if original_start is not None:
+            page = call(
+                events.instances(
+                    calendarId=self.calendar_id,
+                    eventId=event_id,
+                    originalStart=original_start.astimezone(UTC).isoformat(),
+                    showDeleted=True,
+                ),
+                "calendar events.instances",
+            )
+            instance: dict[str, Any] = next(iter(page.get("items") or []), {})
+            found = {**found, "sequence": instance.get("sequence", found.get("sequence", 0))}
+        return str(found.get("iCalUID") or f"{event_id}@google.com"), int(found.get("sequence", 0))
+
     def move(self, series_id: str, original_start: datetime, spec: EventSpec) -> bool:
         events = self.client.events()
         page = call(
@@ -214,6 +233,13 @@ class GoogleWriter:
         items = page.get("items") or []
         if not items:
             return False
+        organizer = items[0].get("organizer") or {"self": True}  # a cancelled one says less
+        if not organizer.get("self"):
+            # Patching an attendee's copy would move nothing for the organizer.
+            raise CadenceError(
+                f"the 1:1 of {original_start:%Y-%m-%d %H:%M} is organized by "
+                f"{organizer.get('email')}: only they can move it"
+            )
         body: dict[str, Any] = {
             "status": "confirmed",
             "start": _time(spec.start, spec.zone),

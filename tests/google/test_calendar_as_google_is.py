@@ -25,6 +25,7 @@ from tests.support.google_world import (
     google_world,
     weekly_with,
 )
+from tests.support.ical_check import calendar_parts, strict_calendar
 
 pytestmark = pytest.mark.slow
 
@@ -221,3 +222,63 @@ def test_a_series_deleted_before_its_first_meeting_is_made_again_under_a_fresh_i
     inserts = [c.status for c in world.google.calls_to("calendar.events.insert")]
     assert inserts == [200, 409, 200]
     assert sync(world)["series_created"] == 0  # settled: recorded under its new id
+
+
+def accept(world: World) -> str:
+    (proposal,) = proposals(world)
+    result = world.run("proposals", "accept", str(proposal["id"]), "--slot", "1")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_accepting_for_a_one_on_one_the_person_organizes_asks_them_and_moves_nothing(
+    world: World,
+) -> None:
+    google = world.google
+    series = google.create_event(ALICE, weekly_with([ALICE, OWNER]))
+    add_alice(world)
+    sync(world)
+    google.respond(OWNER, series["id"], OWNER, "declined", instance_start=NEXT_WEEK)
+    assert sync(world)["proposals_created"] == 1
+    google.reset_calls()
+    said = accept(world)
+    assert "Not moved" in said and f"Asked {ALICE} by email" in said
+    assert "Moved" not in said
+    writes = [c.method_id for c in google.calls if c.http_method != "GET"]
+    assert "calendar.events.patch" not in writes and "calendar.events.insert" not in writes
+    (theirs,) = [e for e in google.events(ALICE) if e.get("recurrence")]
+    assert theirs["start"] == series["start"]
+    (request,) = [m for m in world.messages() if m["Subject"].startswith("New time proposed")]
+    assert request["To"] == ALICE and OWNER in request["Cc"]
+    assert request["Subject"].startswith("New time proposed: 1:1 Alice Example")
+    # Google Calendar does not act on a COUNTER by email: the words carry it.
+    assert [p.get_content_type() for p in request.walk()] == ["text/plain"]
+    (proposal,) = json.loads(world.run("proposals", "list", "--all", "--json").stdout)
+    assert proposal["status"] == "accepted"
+
+
+def test_an_outside_organizer_gets_a_counter_for_their_meeting(world: World) -> None:
+    google = world.google
+    sam = "sam@partner.example"
+    uid = "040000008200E00074C5B7101A82E00800000000D6E4F2A0B7E8C14F@partner.example"
+    body = weekly_with([sam, OWNER]) | {"iCalUID": uid}
+    series = google.create_event(OWNER, body, organizer=sam)
+    world.ok(
+        "person", "add", sam, "--name", "Sam Partner", "--every", "weekly",
+        "--day", "tue", "--time", "10:00", "--kind", "cross-functional",
+    )  # fmt: skip
+    sync(world)
+    google.respond(OWNER, series["id"], OWNER, "declined", instance_start=NEXT_WEEK)
+    assert sync(world)["proposals_created"] == 1
+    said = accept(world)
+    assert f"Asked {sam} by email" in said
+    (request,) = [m for m in world.messages() if m["Subject"].startswith("New time proposed")]
+    assert request["To"] == sam
+    ((method, text),) = calendar_parts(request)
+    assert method == "COUNTER"
+    (vevent,) = strict_calendar(text).events
+    assert vevent.uid == uid
+    assert vevent.recurrence_id == NEXT_WEEK.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (proposal,) = json.loads(world.run("proposals", "list", "--all", "--json").stdout)
+    assert vevent.dtstart == datetime.fromisoformat(proposal["slots"][0]["start"])
+    assert vevent.organizer is not None and vevent.organizer.uri == f"mailto:{sam}"

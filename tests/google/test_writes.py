@@ -12,6 +12,7 @@ import pytest
 from cadence.daemon.calendars import EventSpec
 from cadence.daemon.calendars.google import GoogleCalendar
 from cadence.daemon.calendars.google_writes import DOC_MIME, GoogleWriter
+from cadence.daemon.core.errors import CadenceError
 from cadence.daemon.core.model import Interval
 from cadence.daemon.google.api import GoogleApiError, service
 
@@ -180,3 +181,27 @@ def test_an_id_held_by_a_deleted_event_is_written_under_a_fresh_one(setup: Setup
     assert setup.writer.create([spec("series0001")]) == ["series0001v1"]
     live = [e["id"] for e in setup.google.events(OWNER)]
     assert live == ["series0001v1"]
+
+
+def test_a_meeting_someone_else_organizes_is_never_moved(setup: Setup) -> None:
+    # Alice organizes; the owner's calendar holds her copy of the invitation.
+    theirs = setup.google.create_event(
+        ALICE,
+        {
+            "summary": "Alice / Olivia",
+            "start": {"dateTime": FIRST.isoformat(), "timeZone": "Europe/Berlin"},
+            "end": {
+                "dateTime": (FIRST + timedelta(minutes=30)).isoformat(),
+                "timeZone": "Europe/Berlin",
+            },
+            "recurrence": ["RRULE:FREQ=WEEKLY"],
+            "attendees": [{"email": OWNER}],
+        },
+    )
+    later = replace(
+        spec(), start=FIRST + timedelta(days=1), end=FIRST + timedelta(days=1, minutes=30)
+    )
+    with pytest.raises(CadenceError, match=f"organized by {ALICE}: only they can move it"):
+        setup.writer.move(theirs["id"], FIRST, later)
+    assert setup.google.calls_to("calendar.events.patch") == []
+    assert setup.writer.identity(theirs["id"], FIRST) == (theirs["iCalUID"], 0)
