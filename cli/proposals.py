@@ -80,12 +80,21 @@ def list_(app: App, include_closed: bool, as_json: bool) -> None:
 def accept(app: App, proposal_id: int, number: int) -> None:
     """Book slot N of proposal ID: re-check it is free, then invite the person."""
     engine = app.engine()
-    slot = engine.accept(proposal_id, number)
+    accepted = engine.accept(proposal_id, number)
     zone = engine.config.owner.zone
-    person = engine.proposal(proposal_id).person
+    slot = accepted.slot
+    said = {
+        "moved": f"Moved the 1:1 in your calendar; Google tells {accepted.to}.",
+        "created": f"Made the 1:1 in your calendar; Google invites {accepted.to}.",
+        "invited": f"Invitation sent to {accepted.to} (copy to you).",
+        "asked": (
+            f"Not moved: the 1:1 is {accepted.to}'s meeting. Asked {accepted.to} by email "
+            "to move it (copy to you); your calendar changes when they do."
+        ),
+    }[accepted.how]
     click.echo(
         f"Accepted: {slot.start.astimezone(zone):%a %d %b %H:%M}–{slot.end.astimezone(zone):%H:%M}."
-        f" Invitation sent to {person} (copy to you)."
+        f" {said}"
     )
 
 

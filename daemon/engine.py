@@ -29,6 +29,7 @@ from cadence.daemon.calendars.google_writes import GoogleWriter
 from cadence.daemon.calendars.ics import IcsCalendar
 from cadence.daemon.clock import Clock, system_clock
 from cadence.daemon.config import Config
+from cadence.daemon.core.counter import organized_by_owner
 from cadence.daemon.core.errors import (
     CadenceError,
     ConfigError,
@@ -67,7 +68,7 @@ from cadence.daemon.mail import Transport
 from cadence.daemon.mail.maildir import MaildirTransport
 from cadence.daemon.mail.smtp import SmtpTransport
 from cadence.daemon.outbox import Delivery, deliver_due
-from cadence.daemon.proposing import ProposalMailer
+from cadence.daemon.proposing import Accepted, ProposalMailer, organizers_event
 from cadence.daemon.store import SeriesRecord, Store
 from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
 from cadence.daemon.writing import series_spec
@@ -345,9 +346,11 @@ class Engine:
             raise UsageError(f"proposal {proposal_id} is {proposal.status}; nothing to do")
         return proposal
 
-    def accept(self, proposal_id: int, number: int = 1) -> Slot:
+    def accept(self, proposal_id: int, number: int = 1) -> Accepted:
         """Accept slot ``number`` after checking it is still free in the latest feed;
-        queue and send the invitation. Raise SlotUnavailableError when it is taken."""
+        then move the meeting (a writable calendar), invite the person (a feed), or,
+        for a 1:1 the owner does not organize, ask its organizer to move it; return
+        which. Raise SlotUnavailableError when the slot is taken."""
         proposal = self._live_proposal(proposal_id)
         if not 1 <= number <= len(proposal.slots):
             raise UsageError(
@@ -367,20 +370,35 @@ class Engine:
                 f"({slot.start.astimezone(self.config.owner.zone):%a %d %b %H:%M}) is no longer "
                 "free in your calendar; choose another with --slot"
             )
-        if self.writer is not None:
-            self._write_accepted(proposal, person, number, now)
+        meant = self._cancelled_occurrence(proposal, person)
+        if meant is not None and not organized_by_owner(meant, self.config.owner):
+            # Not the owner's meeting: moving her copy would move nothing for the
+            # organizer. Ask the organizer instead.
+            event = organizers_event(meant, self.writer)
+            services.mailer.ask_organizer(proposal, person, number, event, now)
+            accepted = Accepted(slot, "asked", event.organizer)
+        elif self.writer is not None:
+            moved = self._write_accepted(proposal, person, number, now, meant)
+            accepted = Accepted(slot, "moved" if moved else "created", person.email)
         else:
             services.mailer.accept(proposal, person, number, now)
+            accepted = Accepted(slot, "invited", person.email)
         if now <= slot.start <= now + self.config.agenda.prepare_ahead:
             self.agendas.prepare(person, self.config.owner, slot.start)
         deliver_due(self.store.proposals, self.transport, now, retry_policy(self.config))
-        return slot
+        return accepted
 
     def _write_accepted(
-        self, proposal: Proposal, person: Person, number: int, now: datetime
-    ) -> None:
+        self,
+        proposal: Proposal,
+        person: Person,
+        number: int,
+        now: datetime,
+        meant: Occurrence | None,
+    ) -> bool:
         """Move the cancelled instance to the chosen slot in the calendar (or create a
-        single event when there is no instance to move); Google tells the person."""
+        single event when there is no instance to move); Google tells the person.
+        Return whether a meeting was moved."""
         assert self.writer is not None
         owner, slot = self.config.owner, proposal.slots[number - 1]
         url = self.agendas.ensure(person, owner)
@@ -398,14 +416,14 @@ class Engine:
                 zone=owner.timezone,
                 agenda_url=url,
             )
-        meant = self._cancelled_occurrence(proposal, person)
         moved = False
         if meant is not None and meant.recurrence_id is not None:
             moved = self.writer.move(meant.uid, meant.recurrence_id, spec)
         if not moved:
-            failure = self.writer.create([spec])[0]
-            if failure is not None:
-                raise failure
+            made = self.writer.create([spec])[0]
+            if isinstance(made, Exception):
+                raise made
+            spec = replace(spec, event_id=made)
             if spec.recurrence:
                 record = SeriesRecord(spec.event_id, person.email, settings_of(person), spec.start)
                 self.store.series.add(record, now)
@@ -420,6 +438,7 @@ class Engine:
             "moved the meeting to" if moved else "created a meeting at",
             slot.start,
         )
+        return moved
 
     def _cancelled_occurrence(self, proposal: Proposal, person: Person) -> Occurrence | None:
         if proposal.cancelled_start is None:

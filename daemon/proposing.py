@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cadence.daemon.agendas import AgendaBackend
+from cadence.daemon.calendars import CalendarWriter
 from cadence.daemon.config import Config
+from cadence.daemon.core.counter import OrganizersEvent, move_request_email
 from cadence.daemon.core.messages import alert_email, invitation_email, proposal_email
-from cadence.daemon.core.model import Gap, Person, Proposal, ProposalStatus, Slot
+from cadence.daemon.core.model import Gap, Occurrence, Person, Proposal, ProposalStatus, Slot
 from cadence.daemon.store import NewMail, Store
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,36 @@ def message_id(key: str, sender: str) -> str:
     digest = hashlib.sha256(key.encode()).hexdigest()[:24]
     domain = sender.rsplit("@", 1)[-1]
     return f"<cadence.{digest}@{domain}>"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What accepting a slot did: ``how`` is "moved" (the meeting, in the owner's
+    calendar), "created" (a new meeting there), "invited" (an invitation emailed to
+    the person) or "asked" (the organizer, ``to``, asked by email to move their
+    meeting: nothing was moved)."""
+
+    slot: Slot
+    how: str
+    to: str
+
+
+def organizers_event(meant: Occurrence, writer: CalendarWriter | None) -> OrganizersEvent:
+    """Given an occurrence someone else organizes, return it as its organizer knows it:
+    a writable calendar (Google) is asked for its iCalendar UID and sequence; a feed's
+    UID is that already."""
+    assert meant.organizer is not None
+    uid, sequence = meant.uid, None
+    if writer is not None:
+        uid, sequence = writer.identity(meant.uid, meant.recurrence_id)
+    return OrganizersEvent(
+        uid=uid,
+        organizer=meant.organizer,
+        start=meant.original_start,
+        end=meant.original_start + (meant.end - meant.start),
+        recurrence_id=meant.recurrence_id,
+        sequence=sequence,
+    )
 
 
 @dataclass
@@ -120,6 +152,39 @@ class ProposalMailer:
         )
         log.info("proposal #%d accepted: slot %d at %s", proposal.id, number, slot.start)
         return slot
+
+    def ask_organizer(
+        self, proposal: Proposal, person: Person, number: int, event: OrganizersEvent, now: datetime
+    ) -> None:
+        """Mark the proposal accepted and queue the email asking the event's organizer to
+        move it to slot ``number``, with a copy to the owner."""
+        slot = proposal.slots[number - 1]
+        owner, email = self.config.owner, self.config.email
+        key = f"ask-organizer:{proposal.id}:{proposal.sequence}"
+        mid = message_id(key, email.sender)
+        message = move_request_email(
+            event,
+            slot,
+            person,
+            owner,
+            sender=email.sender,
+            message_id=mid,
+            agenda_url=self._agenda_url(person),
+            stamp=now,
+        )
+        self.store.proposals.set_status(
+            proposal.id,
+            ProposalStatus.ACCEPTED,
+            now,
+            accepted_slot=number,
+            mail=NewMail(key, mid, (event.organizer, owner.email), bytes(message)),
+        )
+        log.info(
+            "proposal #%d accepted: asked %s to move their meeting to %s",
+            proposal.id,
+            event.organizer,
+            slot.start,
+        )
 
     def alert(self, key: str, subject: str, text: str, now: datetime) -> None:
         """Queue an email to the owner about something only they can fix; once per key."""

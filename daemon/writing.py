@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from cadence.daemon.agendas import AgendaBackend
@@ -205,10 +205,11 @@ def write_series(
         ready.append((action, person, series_spec(person, owner, action.meeting_start, url)))
     created = 0
     results = writer.create([spec for _, _, spec in ready]) if ready else []
-    for (_, person, spec), failure in zip(ready, results, strict=True):
-        if failure is not None:
-            errors.append(f"{person.email}: {failure}")
+    for (_, person, spec), made in zip(ready, results, strict=True):
+        if isinstance(made, Exception):
+            errors.append(f"{person.email}: {made}")
             continue
+        spec = replace(spec, event_id=made)
         store.series.add(
             SeriesRecord(spec.event_id, person.email, settings_of(person), spec.start), now
         )

@@ -4,26 +4,36 @@
   HTML and converts it to a Google Doc (``fields="id,webViewLink"``). The file
   carries ``appProperties.cadencePerson``. The state records the creation as
   pending *before* the call and completes it with the id and link after; an
-  attempt cut short in between is known, and the next one first looks for the
-  document by its marker (Drive ``files.list``), so no second one is made.
+  attempt cut short in between (a crash, or a 5xx or lost connection after
+  which Google may well have made the doc) is known, and the next try first
+  looks for the document by its marker (Drive ``files.list``), so no second
+  one is made. ``files.create`` is therefore never retried blindly.
 - Sharing: ``permissions.create`` as ``writer`` with ``sendNotificationEmail``
   false (the link reaches the person in the calendar event and cadence's own
-  emails). It is retried until it succeeded once (``shared_at``).
-- Reading: Drive ``files.export`` as ``text/plain``. Headings and task lines
-  are written as Markdown text (``## 2024-05-07 ...``, ``- [ ] ...``), so the
-  export is the document as the pure :mod:`cadence.daemon.core.agenda` reads it.
-- Adding a section: the core decides, on the exported text, whether the
-  meeting's date has a section and what the new one holds (open action items
-  carried over, prompts) and where it goes (above the newest section, below
-  the title and introduction). Only that run of text is inserted, through
-  ``documents.batchUpdate``; its headings get heading styles. The insertion
-  point comes from ``documents.get`` and the write is pinned to that revision
-  (``requiredRevisionId``): if the person edits in between, cadence reads again.
+  emails). Drive refuses that for an address without a Google account
+  (400 ``invalidSharingRequest``): then the person is shared with Drive's
+  notification, which lets them open the doc, and failing that the doc is
+  opened to anyone with its link. A sharing refused every way is recorded and
+  not tried again; it is retried only while it failed for other reasons.
+- Reading: Docs ``documents.get``: the text is the document's paragraphs, one
+  line each (a list item starts with ``* ``). Headings and task lines are
+  written as Markdown text (``## 2024-05-07 ...``, ``- [ ] ...``), so that text
+  is the document as the pure :mod:`cadence.daemon.core.agenda` reads it. Drive's
+  plain-text export is not used: it adds comments, a trailing newline and other
+  lines that are not paragraphs.
+- Adding a section: the core decides, on that text, whether the meeting's date
+  has a section and what the new one holds (open action items carried over,
+  prompts) and where it goes (above the newest section, below the title and
+  introduction). Only that run of text is inserted, through
+  ``documents.batchUpdate``, at the paragraph the text was read from; its
+  headings get heading styles. The write is pinned to the revision read
+  (``requiredRevisionId``): if the person edits in between, Google answers 400
+  and cadence reads again.
 
 Calls: the first ``ensure`` costs files.create and permissions.create; later
-ones none. An idle ``prepare`` (the section is there) costs one files.export;
-adding a section costs files.export, documents.get and documents.batchUpdate.
-Only the ``drive.file`` scope is needed: cadence sees the files it created.
+ones none. An idle ``prepare`` (the section is there) costs one documents.get;
+adding a section costs documents.get and documents.batchUpdate. Only the
+``drive.file`` scope is needed: cadence sees the files it created.
 """
 
 from __future__ import annotations
@@ -130,8 +140,13 @@ def insertion(before: str, after: str) -> tuple[int, str]:
 class _Paragraph:
     start: int
     end: int
-    text: str | None  # None when it holds more than text (a chip, an image)
+    text: str  # its text runs; a chip, an image or a link preview adds nothing
     bullet: bool
+
+    @property
+    def line(self) -> str:
+        """The paragraph as a line of the text the core reads (list items as ``* ``)."""
+        return f"* {self.text}" if self.bullet else self.text
 
 
 def _paragraphs(content: Sequence[Mapping[str, Any]]) -> Iterator[_Paragraph]:
@@ -139,14 +154,12 @@ def _paragraphs(content: Sequence[Mapping[str, Any]]) -> Iterator[_Paragraph]:
     for element in content:
         paragraph = element.get("paragraph")
         if paragraph is not None:
-            runs = [part.get("textRun") for part in paragraph.get("elements", ())]
-            text = None
-            if all(run is not None for run in runs):
-                text = "".join(str(run.get("content", "")) for run in runs if run)
+            runs = [part.get("textRun") or {} for part in paragraph.get("elements", ())]
+            text = "".join(str(run.get("content", "")) for run in runs)
             yield _Paragraph(
                 start=int(element["startIndex"]),
                 end=int(element["endIndex"]),
-                text=text.removesuffix("\n") if text is not None else None,
+                text=text.removesuffix("\n").replace("\n", " ").replace("\x0b", " "),
                 bullet="bullet" in paragraph,
             )
         for row in (element.get("table") or {}).get("tableRows", ()):
@@ -154,14 +167,11 @@ def _paragraphs(content: Sequence[Mapping[str, Any]]) -> Iterator[_Paragraph]:
                 yield from _paragraphs(cell.get("content", ()))
 
 
-def _same_lines(lines: Sequence[str], paragraphs: Sequence[_Paragraph]) -> bool:
-    """Whether the exported lines are the paragraphs, one for one. The export may put a
-    list marker before a paragraph's text, so a line has to end with it."""
-    if len(lines) != len(paragraphs):
-        return False
-    return all(
-        p.text is None or line.endswith(p.text) for line, p in zip(lines, paragraphs, strict=True)
-    )
+def document_text(structure: Mapping[str, Any]) -> str:
+    """Given a document as documents.get returns it, return its text: one line per
+    paragraph, as the core reads agendas."""
+    content = (structure.get("body") or {}).get("content", ())
+    return "\n".join(p.line for p in _paragraphs(content))
 
 
 def _u16(text: str) -> int:
@@ -323,92 +333,136 @@ class GoogleDocsAgendas:
         found = self.documents.get(person.email)
         if found is not None and not found.pending:
             return found
+        if found is not None:
+            lost = self._lost(person)
+            if lost is not None:
+                return lost
         header = new_document(person, owner)
         title = header.split("\n", 1)[0].lstrip("# ").strip()
-        if found is not None:
-            # Google may have created it and the answer been lost: look for the
-            # document by its marker before making another.
-            lost = self._find(person)
-            if lost is not None:
-                log.info("found the agenda of %s created before an interruption", person.email)
-                return self.documents.record(
-                    person.email, str(lost["id"]), str(lost["webViewLink"]), self.clock()
-                )
         media = MediaInMemoryUpload(document_html(header, title).encode(), mimetype="text/html")
         metadata = {"name": title, "mimeType": DOC_TYPE, "appProperties": {MARKER: person.email}}
         name = "drive files.create"
-        with self._google(person, "create", name):
-            files = self.clients.drive.files()  # connected first: a refusal creates nothing
-            self.documents.begin(person.email, self.clock())
-            try:
-                created = call(
-                    files.create(body=metadata, media_body=media, fields="id,webViewLink"),
-                    name,
-                    sleep=self.sleep,
-                )
-            except (GoogleApiError, GoogleAuthError) as exc:
-                if _refused(exc):
-                    self.documents.cancel(person.email)
-                raise
-        log.info("created the agenda of %s: %s", person.email, created["webViewLink"])
+        for attempt in range(1, _ATTEMPTS + 1):
+            with self._google(person, "create", name):
+                files = self.clients.drive.files()  # connected first: a refusal creates nothing
+                self.documents.begin(person.email, self.clock())
+                try:
+                    # One try only: a create that failed with a 5xx or a lost connection
+                    # may have made the doc, so the next try looks for it first.
+                    created = call(
+                        files.create(body=metadata, media_body=media, fields="id,webViewLink"),
+                        name,
+                        attempts=1,
+                    )
+                except (GoogleApiError, GoogleAuthError) as exc:
+                    if _refused(exc):
+                        self.documents.cancel(person.email)
+                        raise
+                    if attempt == _ATTEMPTS:
+                        raise
+                    log.info("%s; looking for the doc before trying again", exc)
+                    self.sleep(float(2**attempt))
+                    lost = self._lost(person)
+                    if lost is not None:
+                        return lost
+                    continue
+            log.info("created the agenda of %s: %s", person.email, created["webViewLink"])
+            return self.documents.record(
+                person.email, str(created["id"]), str(created["webViewLink"]), self.clock()
+            )
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _lost(self, person: Person) -> AgendaDocument | None:
+        """Google may have created the doc and the answer been lost: record the document
+        found by its marker, if there is one."""
+        lost = self._find(person)
+        if lost is None:
+            return None
+        log.info("found the agenda of %s created before an interruption", person.email)
         return self.documents.record(
-            person.email, str(created["id"]), str(created["webViewLink"]), self.clock()
+            person.email, str(lost["id"]), str(lost["webViewLink"]), self.clock()
         )
 
     def _shared(self, person: Person, document: AgendaDocument) -> None:
-        """Give the person write access unless that succeeded before; never email them."""
+        """Give the person write access unless that was settled before: silently when
+        Drive allows it; else with Drive's notification (an address without a Google
+        account); else to anyone with the link. When Drive refuses every way, record
+        that and stop asking."""
         if document.shared_at is not None:
             return
-        permission = {"type": "user", "role": "writer", "emailAddress": person.email}
-        self._call(
-            person,
-            "share",
-            "drive permissions.create",
-            lambda g: g.drive.permissions().create(
-                fileId=document.doc_id, sendNotificationEmail=False, body=permission, fields="id"
-            ),
+        user = {"type": "user", "role": "writer", "emailAddress": person.email}
+        ways: tuple[tuple[str, dict[str, Any], bool], ...] = (
+            ("silently", user, False),
+            ("with Drive's notification", user, True),
+            ("to anyone with the link", {"type": "anyone", "role": "writer"}, False),
         )
-        self.documents.mark_shared(person.email, self.clock())
-
-    def _read(self, person: Person, document: AgendaDocument) -> str:
-        raw = self._call(
-            person,
-            "read",
-            "drive files.export",
-            lambda g: g.drive.files().export(fileId=document.doc_id, mimeType="text/plain"),
+        refusals: list[str] = []
+        name = "drive permissions.create"
+        for how, permission, notify in ways:
+            with self._google(person, "share", name):
+                request = self.clients.drive.permissions().create(
+                    fileId=document.doc_id, sendNotificationEmail=notify, body=permission
+                )
+                try:
+                    call(request, name, sleep=self.sleep)
+                except GoogleApiError as exc:
+                    if not _refused(exc) or exc.status == 401:
+                        raise  # may heal: tried again at the next run
+                    log.info("%s; sharing another way", exc)
+                    refusals.append(str(exc))
+                    continue
+            if refusals:
+                log.warning("shared the agenda of %s %s", person.email, how)
+            self.documents.mark_shared(person.email, self.clock(), how)
+            return
+        log.warning(
+            "Drive refuses to share the agenda of %s (%s): share %s with them by hand",
+            person.email,
+            refusals[-1],
+            document.url,
         )
-        return exported_text(raw)
+        self.documents.mark_shared(person.email, self.clock(), "refused")
 
-    def _add_section(
-        self, person: Person, owner: Owner, document: AgendaDocument, meeting_start: datetime
-    ) -> bool:
-        for _ in range(_ATTEMPTS):
-            before = self._read(person, document)
-            after = prepare_document(before, person, owner, meeting_start, self.zone)
-            if after is None:
-                return False
-            if self._insert(person, document, before, after):
-                return True
-        raise AgendaError(
-            f"the agenda of {person.email} ({document.url}) changed while a section was "
-            "being added, or its exported text does not line up with its paragraphs; "
-            "will try again later"
-        )
-
-    def _insert(self, person: Person, document: AgendaDocument, before: str, after: str) -> bool:
-        """Insert into the document what turns ``before`` (its exported text) into
-        ``after``; return False when the document is no longer ``before``."""
-        offset, added = insertion(before, after)
-        structure = self._call(
+    def _structure(self, person: Person, document: AgendaDocument) -> dict[str, Any]:
+        found: dict[str, Any] = self._call(
             person,
             "read",
             "docs documents.get",
             lambda g: g.docs.documents().get(documentId=document.doc_id),
         )
-        lines = before.split("\n")
-        paragraphs = list(_paragraphs(structure.get("body", {}).get("content", ())))
-        if not _same_lines(lines, paragraphs):
-            return False  # edited since the export
+        return found
+
+    def _read(self, person: Person, document: AgendaDocument) -> str:
+        return document_text(self._structure(person, document))
+
+    def _add_section(
+        self, person: Person, owner: Owner, document: AgendaDocument, meeting_start: datetime
+    ) -> bool:
+        for _ in range(_ATTEMPTS):
+            structure = self._structure(person, document)
+            before = document_text(structure)
+            after = prepare_document(before, person, owner, meeting_start, self.zone)
+            if after is None:
+                return False
+            if self._insert(person, document, structure, before, after):
+                return True
+        raise AgendaError(
+            f"the agenda of {person.email} ({document.url}) changed while a section was "
+            "being added; will try again later"
+        )
+
+    def _insert(
+        self,
+        person: Person,
+        document: AgendaDocument,
+        structure: Mapping[str, Any],
+        before: str,
+        after: str,
+    ) -> bool:
+        """Insert into the document (``structure``, read as ``before``) what turns it into
+        ``after``; return False when the document changed since it was read."""
+        offset, added = insertion(before, after)
+        paragraphs = list(_paragraphs((structure.get("body") or {}).get("content", ())))
         number = before.count("\n", 0, offset)
         inside = offset - (before.rfind("\n", 0, offset) + 1) > 0
         target = paragraphs[number]
@@ -433,15 +487,13 @@ class GoogleDocsAgendas:
                     sleep=self.sleep,
                 )
             except GoogleApiError as exc:
-                if not _stale(exc):
+                if exc.status != 400:
                     raise
+                # Whatever status Google gives a stale revision, a 400 on a write pinned
+                # to the revision just read means: read again (a bounded number of times).
+                log.info("%s; reading the agenda again", exc)
                 return False
         return True
-
-
-def _stale(exc: GoogleApiError) -> bool:
-    """Whether a Docs failure says the revision written against is no longer the latest."""
-    return exc.status == 400 and exc.reason == "FAILED_PRECONDITION"
 
 
 def _refused(exc: GoogleApiError | GoogleAuthError) -> bool:

@@ -111,9 +111,10 @@ class CalendarWriter(Protocol):
         """The id under which :meth:`availability` reports the owner's busy time."""
         ...
 
-    def create(self, specs: Sequence[EventSpec]) -> list[Exception | None]:
-        """Create the events (those that exist already count as created); return each
-        one's failure or None, in order."""
+    def create(self, specs: Sequence[EventSpec]) -> list[Exception | str]:
+        """Create the events (those that exist already count as created); return, in
+        order, each one's id as made (the spec's, or one derived from it when that
+        id cannot be had) or its failure."""
         ...
 
     def end_series(self, event_id: str, before: datetime) -> None:
@@ -128,6 +129,11 @@ class CalendarWriter(Protocol):
 
     def attach(self, event_ids: Sequence[str], url: str) -> dict[str, Exception]:
         """Add the agenda link to each event that lacks it; return the failures by id."""
+        ...
+
+    def identity(self, event_id: str, original_start: datetime | None) -> tuple[str, int]:
+        """Return the iCalendar UID and SEQUENCE of the event (or of the series'
+        meeting meant for ``original_start``), as its organizer's calendar has them."""
         ...
 
     def availability(self, calendars: Sequence[str], window: Interval) -> Availability:

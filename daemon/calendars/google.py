@@ -14,9 +14,12 @@ them: the instance's series id as ``uid``, its ``originalStartTime`` as
 ``recurrence_id``, attendees with their response, cadence's own
 ``extendedProperties.private.cadencePerson`` marker as ``person``. Google
 reports a cancelled instance of a live series with little more than its
-original start, and a deleted single event with only its id: those come back
-as :attr:`CalendarRead.cancelled` and :attr:`CalendarRead.removed`, for the
-store to apply to what it knows.
+original start (or, as Google guarantees no more, its id alone, which names
+the series and the original start), and a deleted single event with only its
+id: those come back as :attr:`CalendarRead.cancelled` and
+:attr:`CalendarRead.removed`, for the store to apply to what it knows. The
+owner's own entries (``self: true``) are read as the owner's address, and an
+event's ``eventType`` is kept (only a meeting can be a 1:1).
 """
 
 from __future__ import annotations
@@ -29,7 +32,15 @@ from zoneinfo import ZoneInfo
 
 from cadence.daemon.calendars import CalendarRead, CancelledInstance
 from cadence.daemon.core.errors import SourceError
-from cadence.daemon.core.model import Attendee, Interval, Occurrence, Partstat, Status
+from cadence.daemon.core.model import (
+    Attendee,
+    Cutype,
+    EventType,
+    Interval,
+    Occurrence,
+    Partstat,
+    Status,
+)
 from cadence.daemon.google.api import GoogleApiError, call
 from cadence.daemon.google.auth import GoogleAuthError
 
@@ -44,6 +55,14 @@ _PARTSTATS = {
     "tentative": Partstat.TENTATIVE,
 }
 _STATUSES = {"tentative": Status.TENTATIVE, "cancelled": Status.CANCELLED}
+_EVENT_TYPES = {
+    "default": EventType.MEETING,
+    "outOfOffice": EventType.OUT_OF_OFFICE,
+    "focusTime": EventType.FOCUS_TIME,
+    "workingLocation": EventType.WORKING_LOCATION,
+    "birthday": EventType.BIRTHDAY,
+    "fromGmail": EventType.FROM_GMAIL,
+}
 
 
 def _moment(value: Mapping[str, str], zone: ZoneInfo) -> tuple[datetime, bool]:
@@ -57,12 +76,27 @@ def _moment(value: Mapping[str, str], zone: ZoneInfo) -> tuple[datetime, bool]:
     return datetime.combine(date.fromisoformat(value["date"]), time(0), tzinfo=zone), True
 
 
-def occurrence_of(item: Mapping[str, Any], zone: ZoneInfo) -> Occurrence:
-    """Given a full event (or instance) resource, return the occurrence it describes."""
+def _who(entry: Mapping[str, Any], owner: str | None) -> str:
+    """An organizer's or attendee's address, the owner's own entry (``self``: an alias,
+    a secondary calendar) written as the owner's configured address."""
+    if entry.get("self") and owner:
+        return owner
+    return str(entry.get("email", ""))
+
+
+def occurrence_of(item: Mapping[str, Any], zone: ZoneInfo, owner: str | None = None) -> Occurrence:
+    """Given a full event (or instance) resource, return the occurrence it describes.
+
+    Google marks the owner's entries ``self: true``, whatever address they carry (an
+    alias, or a secondary calendar as organizer): those become ``owner``, so that
+    the owner is recognised in a 1:1 and in a decline. A booked room or other
+    resource (``resource: true``) is an attendee that is no person.
+    """
     start, all_day = _moment(item["start"], zone)
     end, _ = _moment(item.get("end") or item["start"], zone)
     original = item.get("originalStartTime")
     private = (item.get("extendedProperties") or {}).get("private") or {}
+    organizer = item.get("organizer") or {}
     return Occurrence(
         uid=item.get("recurringEventId") or item["id"],
         start=start,
@@ -70,16 +104,44 @@ def occurrence_of(item: Mapping[str, Any], zone: ZoneInfo) -> Occurrence:
         summary=item.get("summary", ""),
         recurrence_id=_moment(original, zone)[0] if original else None,
         status=_STATUSES.get(item.get("status", ""), Status.CONFIRMED),
-        organizer=(item.get("organizer") or {}).get("email"),
+        organizer=_who(organizer, owner) if organizer.get("email") else None,
         attendees=tuple(
-            Attendee(a["email"], _PARTSTATS.get(a.get("responseStatus", ""), Partstat.NEEDS_ACTION))
+            Attendee(
+                _who(a, owner),
+                _PARTSTATS.get(a.get("responseStatus", ""), Partstat.NEEDS_ACTION),
+                Cutype.RESOURCE if a.get("resource") else Cutype.INDIVIDUAL,
+            )
             for a in item.get("attendees", ())
             if a.get("email")
         ),
         person=private.get(MARKER),
         all_day=all_day,
         transparent=item.get("transparency") == "transparent",
+        event_type=_EVENT_TYPES.get(item.get("eventType", "default"), EventType.MEETING),
     )
+
+
+def cancelled_instance(item: Mapping[str, Any], zone: ZoneInfo) -> CancelledInstance | None:
+    """Given a cancelled item, return the instance of a series it cancels, or None for
+    a whole event. Google guarantees a deleted item only its id: when the series and
+    original start are missing, the instance id names them
+    (``<seriesId>_<YYYYMMDDTHHMMSSZ>``, or ``_<YYYYMMDD>`` for a whole-day series)."""
+    original = item.get("originalStartTime")
+    if item.get("recurringEventId") and original:
+        return CancelledInstance(item["recurringEventId"], _moment(original, zone)[0])
+    series, _, stamp = str(item.get("id", "")).rpartition("_")
+    if not series:
+        return None
+    try:
+        if len(stamp) == 16:
+            moment = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            return CancelledInstance(series, moment)
+        if len(stamp) == 8:
+            day = datetime.strptime(stamp, "%Y%m%d").date()
+            return CancelledInstance(series, datetime.combine(day, time(0), tzinfo=zone))
+    except ValueError:
+        return None
+    return None
 
 
 class ConnectedCalendar:
@@ -189,14 +251,15 @@ class GoogleCalendar(ConnectedCalendar):
             sync_token = page.get("nextSyncToken", sync_token)
             for item in page.get("items", ()):
                 if item.get("status") == "cancelled" and "start" not in item:
-                    original = item.get("originalStartTime")
-                    if item.get("recurringEventId") and original:
-                        start = _moment(original, self.zone)[0]
-                        cancelled.append(CancelledInstance(item["recurringEventId"], start))
-                    else:
+                    instance = cancelled_instance(item, self.zone)
+                    if instance is not None:
+                        cancelled.append(instance)
+                    if instance is None or not item.get("recurringEventId"):
+                        # An id alone may also be a single event's that merely looks
+                        # like an instance's: removing an unknown one changes nothing.
                         removed.append(item["id"])
                     continue
-                occurrences.append(occurrence_of(item, self.zone))
+                occurrences.append(occurrence_of(item, self.zone, self.owner))
         state = {"sync_token": sync_token, "window": span}
         changed = complete or bool(occurrences or cancelled or removed)
         return CalendarRead(

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from cadence.daemon.calendars import Availability, EventSpec
 from cadence.daemon.calendars.google import MARKER, ConnectedCalendar
+from cadence.daemon.core.errors import CadenceError
 from cadence.daemon.core.messages import agenda_line
 from cadence.daemon.core.model import Interval
 from cadence.daemon.core.series import end_rule
@@ -30,6 +31,8 @@ AGENDA_TITLE = "1:1 agenda"
 # 50 calendars per query.
 FREEBUSY_SPAN = timedelta(days=60)
 FREEBUSY_CALENDARS = 50
+# How many derived ids a create tries when deleted events hold the ones before.
+_ID_ROUNDS = 5
 
 
 def _time(moment: datetime, zone: str) -> dict[str, str]:
@@ -38,6 +41,12 @@ def _time(moment: datetime, zone: str) -> dict[str, str]:
 
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _made_for(event: dict[str, Any], spec: EventSpec) -> bool:
+    """Whether a live event is the one cadence makes for the spec (its marker says so)."""
+    private = (event.get("extendedProperties") or {}).get("private") or {}
+    return event.get("status") != "cancelled" and private.get(MARKER) == spec.person
 
 
 def _chunks(window: Interval, span: timedelta) -> list[Interval]:
@@ -77,9 +86,9 @@ class GoogleWriter:
     def _attachment(self, url: str) -> dict[str, str]:
         return {"fileUrl": url, "title": AGENDA_TITLE, "mimeType": DOC_MIME}
 
-    def _body(self, spec: EventSpec) -> dict[str, Any]:
+    def _body(self, spec: EventSpec, event_id: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "id": spec.event_id,
+            "id": event_id or spec.event_id,
             "summary": spec.summary,
             "description": spec.description,
             "start": _time(spec.start, spec.zone),
@@ -95,29 +104,66 @@ class GoogleWriter:
 
     # -- series and single events ------------------------------------------------
 
-    def create(self, specs: Sequence[EventSpec]) -> list[Exception | None]:
+    def create(self, specs: Sequence[EventSpec]) -> list[Exception | str]:
+        """Insert the events under their chosen ids; return each one's id as made, or
+        its failure.
+
+        Google answers 409 for an id it holds, which may be cadence's own event from
+        an earlier try cut short (done, then), or an event deleted since: deleted
+        events keep their ids. Those are read back to tell which, and a deleted
+        one's spec is written again under the next id derived from it
+        (``<id>v1``, ``<id>v2``...), the same on every try, so a retry after a
+        crash meets its own event again.
+        """
         events = self.client.events()
-        requests = [
-            (
-                "calendar events.insert",
-                events.insert(
-                    calendarId=self.calendar_id,
-                    body=self._body(spec),
-                    sendUpdates="all",
-                    supportsAttachments=True,
-                ),
-            )
-            for spec in specs
+        ids = [spec.event_id for spec in specs]
+        results: list[Exception | str] = [
+            CadenceError(f"no free id for event {spec.event_id}") for spec in specs
         ]
-        results: list[Exception | None] = []
-        for spec, result in zip(specs, call_batch(self.client, requests), strict=True):
-            if isinstance(result, GoogleApiError) and result.status != 409:
-                results.append(result)
-                continue
-            if isinstance(result, GoogleApiError):
-                # The id is taken: an earlier try got through before a crash.
-                log.info("%s: event %s exists already", self.name, spec.event_id)
-            results.append(None)
+        pending = list(range(len(specs)))
+        for round_ in range(_ID_ROUNDS):
+            inserts = [
+                (
+                    "calendar events.insert",
+                    events.insert(
+                        calendarId=self.calendar_id,
+                        body=self._body(specs[i], ids[i]),
+                        sendUpdates="all",
+                        supportsAttachments=True,
+                    ),
+                )
+                for i in pending
+            ]
+            taken: list[int] = []
+            for i, result in zip(pending, call_batch(self.client, inserts), strict=True):
+                if isinstance(result, GoogleApiError) and result.status == 409:
+                    taken.append(i)
+                else:
+                    results[i] = result if isinstance(result, GoogleApiError) else ids[i]
+            if not taken:
+                break
+            gets = [
+                ("calendar events.get", events.get(calendarId=self.calendar_id, eventId=ids[i]))
+                for i in taken
+            ]
+            pending = []
+            for i, found in zip(taken, call_batch(self.client, gets), strict=True):
+                if isinstance(found, GoogleApiError) and found.status not in (404, 410):
+                    results[i] = found
+                elif not isinstance(found, GoogleApiError) and _made_for(found, specs[i]):
+                    # An earlier try got through before a crash or a lost answer.
+                    log.info("%s: event %s exists already", self.name, ids[i])
+                    results[i] = ids[i]
+                else:
+                    fresh = f"{specs[i].event_id}v{round_ + 1}"
+                    log.info(
+                        "%s: event id %s is held by a deleted event; writing %s",
+                        self.name,
+                        ids[i],
+                        fresh,
+                    )
+                    ids[i] = fresh
+                    pending.append(i)
         return results
 
     def end_series(self, event_id: str, before: datetime) -> None:
@@ -154,6 +200,25 @@ class GoogleWriter:
             "calendar events.patch",
         )
 
+    def identity(self, event_id: str, original_start: datetime | None) -> tuple[str, int]:
+        events = self.client.events()
+        found: dict[str, Any] = call(
+            events.get(calendarId=self.calendar_id, eventId=event_id), "calendar events.get"
+        )
+        if original_start is not None:
+            page = call(
+                events.instances(
+                    calendarId=self.calendar_id,
+                    eventId=event_id,
+                    originalStart=original_start.astimezone(UTC).isoformat(),
+                    showDeleted=True,
+                ),
+                "calendar events.instances",
+            )
+            instance: dict[str, Any] = next(iter(page.get("items") or []), {})
+            found = {**found, "sequence": instance.get("sequence", found.get("sequence", 0))}
+        return str(found.get("iCalUID") or f"{event_id}@google.com"), int(found.get("sequence", 0))
+
     def move(self, series_id: str, original_start: datetime, spec: EventSpec) -> bool:
         events = self.client.events()
         page = call(
@@ -168,6 +233,13 @@ class GoogleWriter:
         items = page.get("items") or []
         if not items:
             return False
+        organizer = items[0].get("organizer") or {"self": True}  # a cancelled one says less
+        if not organizer.get("self"):
+            # Patching an attendee's copy would move nothing for the organizer.
+            raise CadenceError(
+                f"the 1:1 of {original_start:%Y-%m-%d %H:%M} is organized by "
+                f"{organizer.get('email')}: only they can move it"
+            )
         body: dict[str, Any] = {
             "status": "confirmed",
             "start": _time(spec.start, spec.zone),
@@ -244,6 +316,11 @@ class GoogleWriter:
         busy: dict[str, list[Interval]] = {c: [] for c in calendars}
         hidden: set[str] = set()
         unique = list(dict.fromkeys(calendars))
+        # A secondary calendar holds the 1:1s, but the owner is busy in their primary
+        # calendar too: its busy time counts as the owner's.
+        primary = self.calendar_id != "primary" and self.owner_calendar in unique
+        if primary:
+            unique.append("primary")
         for span in _chunks(window, FREEBUSY_SPAN):
             for first in range(0, len(unique), FREEBUSY_CALENDARS):
                 group = unique[first : first + FREEBUSY_CALENDARS]
@@ -265,4 +342,7 @@ class GoogleWriter:
                         Interval(_instant(b["start"]), _instant(b["end"]))
                         for b in found.get("busy", ())
                     )
+        if primary:
+            busy[self.owner_calendar] = sorted(busy[self.owner_calendar] + busy.pop("primary", []))
+            hidden.discard("primary")
         return Availability(busy, frozenset(hidden))

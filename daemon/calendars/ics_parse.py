@@ -24,7 +24,7 @@ import icalendar
 import x_wr_timezone
 from cadence.daemon.calendars.windows_zones import UnknownZoneError, place_times, zone_named
 from cadence.daemon.core.errors import SourceError
-from cadence.daemon.core.model import Attendee, Interval, Occurrence, Partstat, Status
+from cadence.daemon.core.model import Attendee, Cutype, Interval, Occurrence, Partstat, Status
 from recurring_ical_events import CalendarQuery, ComponentsWithName, EventAdapter
 from recurring_ical_events import Occurrence as _LibraryOccurrence
 
@@ -330,9 +330,15 @@ def _read_event(event: icalendar.Component) -> Occurrence:
     for value in _as_list(event.get("ATTENDEE", [])):
         email = _address(value)
         if email:
-            partstat = str(getattr(value, "params", {}).get("PARTSTAT", "NEEDS-ACTION"))
+            params = getattr(value, "params", {})
+            partstat = str(params.get("PARTSTAT", "NEEDS-ACTION"))
             attendees.append(
-                Attendee(email, _PARTSTATS.get(partstat.upper(), Partstat.NEEDS_ACTION))
+                Attendee(
+                    email,
+                    _PARTSTATS.get(partstat.upper(), Partstat.NEEDS_ACTION),
+                    # A room, resource or group booked with the 1:1 is no person in it.
+                    Cutype.parse(str(params.get("CUTYPE") or "") or None),
+                )
             )
     person = _text(event.get("X-CADENCE-PERSON")).strip()
     return Occurrence(

@@ -176,10 +176,52 @@ class Partstat(StrEnum):
     DELEGATED = "delegated"
 
 
+class Cutype(StrEnum):
+    """What an attendee is (iCalendar's CUTYPE): only individuals are people."""
+
+    INDIVIDUAL = "individual"
+    GROUP = "group"
+    RESOURCE = "resource"
+    ROOM = "room"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cutype:
+        """Given a CUTYPE value (any case; None when absent), return it; RFC 5545 reads
+        a missing or unknown value as an individual (and an x-name as unknown)."""
+        word = (text or "individual").strip().lower()
+        try:
+            return cls(word)
+        except ValueError:
+            return cls.UNKNOWN if word.startswith("x-") else cls.INDIVIDUAL
+
+
 @dataclass(frozen=True)
 class Attendee:
     email: str
     partstat: Partstat = Partstat.NEEDS_ACTION
+    cutype: Cutype = Cutype.INDIVIDUAL
+
+    @property
+    def is_person(self) -> bool:
+        """Whether the attendee may be a person: not a room, resource or group."""
+        return self.cutype in (Cutype.INDIVIDUAL, Cutype.UNKNOWN)
+
+
+class EventType(StrEnum):
+    """What kind of entry an event is: a meeting, or something that only looks like one
+    (Google's eventType). Only a meeting can be a 1:1."""
+
+    MEETING = "meeting"
+    OUT_OF_OFFICE = "out-of-office"  # blocks time
+    FOCUS_TIME = "focus-time"  # blocks time
+    WORKING_LOCATION = "working-location"  # never blocks time
+    BIRTHDAY = "birthday"  # never blocks time
+    FROM_GMAIL = "from-gmail"  # a booking Gmail found (a flight, a table)
+
+    @property
+    def blocks_time(self) -> bool:
+        return self not in (EventType.WORKING_LOCATION, EventType.BIRTHDAY)
 
 
 @dataclass(frozen=True)
@@ -204,6 +246,7 @@ class Occurrence:
     person: str | None = None
     all_day: bool = False
     transparent: bool = False
+    event_type: EventType = EventType.MEETING
 
     @property
     def key(self) -> tuple[str, str]:
@@ -221,8 +264,9 @@ class Occurrence:
         return Interval(self.start, self.end)
 
     def participants(self) -> frozenset[str]:
-        """Organizer and attendees, lower-cased."""
-        emails = {a.email.lower() for a in self.attendees}
+        """Organizer and the attendees who may be people (not rooms, resources or
+        groups), lower-cased."""
+        emails = {a.email.lower() for a in self.attendees if a.is_person}
         if self.organizer:
             emails.add(self.organizer.lower())
         return frozenset(emails)

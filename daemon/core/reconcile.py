@@ -14,7 +14,16 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from cadence.daemon.core.model import Gap, Occurrence, Owner, Period, Person, Reason, Status
+from cadence.daemon.core.model import (
+    EventType,
+    Gap,
+    Occurrence,
+    Owner,
+    Period,
+    Person,
+    Reason,
+    Status,
+)
 from cadence.daemon.core.periods import periods_between
 
 __all__ = ["find_gaps", "is_live", "is_one_on_one", "one_on_ones"]
@@ -57,10 +66,14 @@ def _names_person(summary: str, person: Person) -> bool:
 def is_one_on_one(occurrence: Occurrence, owner: Owner, person: Person) -> bool:
     """Given an occurrence, the owner and a person, return whether it is a 1:1 between them.
 
-    It is when its participants (organizer and attendees) are exactly the two of
-    them, or when cadence's own marker names the person; a feed without attendees
-    falls back to the summary, which must name the person and carry a 1:1 marker.
+    It is when its participants (organizer and attendees, rooms, resources and
+    groups left out) are exactly the two of them, or when cadence's own marker
+    names the person; a feed without attendees falls back to the summary, which
+    must name the person and carry a 1:1 marker. Only a meeting can be one: an
+    out-of-office, focus-time, working-location, birthday or Gmail entry never is.
     """
+    if occurrence.event_type is not EventType.MEETING:
+        return False  # focus time to prepare it, a birthday, a booking Gmail found
     owner_email = owner.email.lower()
     person_email = person.email.lower()
     if occurrence.participants() == {owner_email, person_email}:
@@ -68,7 +81,7 @@ def is_one_on_one(occurrence: Occurrence, owner: Owner, person: Person) -> bool:
     if occurrence.person is not None and occurrence.person.strip().lower() == person_email:
         return True
     organizer = (occurrence.organizer or owner_email).lower()
-    if occurrence.attendees or organizer != owner_email:
+    if any(a.is_person for a in occurrence.attendees) or organizer != owner_email:
         return False
     return _MARKER.search(occurrence.summary) is not None and _names_person(
         occurrence.summary, person
@@ -76,7 +89,15 @@ def is_one_on_one(occurrence: Occurrence, owner: Owner, person: Person) -> bool:
 
 
 _OrderKey = tuple[
-    datetime, datetime, tuple[str, str], str, datetime, str, str, str, tuple[tuple[str, str], ...]
+    datetime,
+    datetime,
+    tuple[str, str],
+    str,
+    datetime,
+    str,
+    str,
+    str,
+    tuple[tuple[str, str, str], ...],
 ]
 
 
@@ -91,7 +112,7 @@ def _order(occurrence: Occurrence) -> _OrderKey:
         occurrence.summary,
         occurrence.organizer or "",
         occurrence.person or "",
-        tuple((a.email, a.partstat.value) for a in occurrence.attendees),
+        tuple((a.email, a.partstat.value, a.cutype.value) for a in occurrence.attendees),
     )
 
 

@@ -162,6 +162,12 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO pauses (person, started_at, until)
         SELECT email, updated_at, paused_until FROM people WHERE paused = 1;
     """,
+    # How each agenda doc was shared: silently, with Drive's notification (an
+    # address without a Google account), to anyone with the link, or "refused".
+    """
+    ALTER TABLE agenda_docs ADD COLUMN shared_how TEXT;
+    UPDATE agenda_docs SET shared_how = 'silently' WHERE shared_at IS NOT NULL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -3,8 +3,10 @@
 A row is written *before* the document is created, with an empty ``doc_id``
 (pending), then completed with the document's id and link once Google has
 answered. A pending row found later means an attempt was cut short between the
-two; ``shared_at`` stays empty until the person was given access, so sharing is
-retried until it has succeeded once.
+two; ``shared_at`` stays empty until sharing was settled, so sharing is retried
+until then; ``shared_how`` says how it was settled (silently, with Drive's
+notification, to anyone with the link, or ``refused`` when Drive would not share
+it any way).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class AgendaDocument:
     url: str
     created_at: datetime
     shared_at: datetime | None
+    shared_how: str | None = None
 
     @property
     def pending(self) -> bool:
@@ -40,6 +43,7 @@ def _document(row: sqlite3.Row) -> AgendaDocument:
         url=row["url"],
         created_at=from_utc_text(row["created_at"]),
         shared_at=from_utc_text(row["shared_at"]) if row["shared_at"] else None,
+        shared_how=row["shared_how"],
     )
 
 
@@ -85,19 +89,22 @@ class Documents:
             conn.execute(
                 "INSERT INTO agenda_docs (person, doc_id, url, created_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (person) DO UPDATE SET doc_id = excluded.doc_id,"
-                " url = excluded.url, created_at = excluded.created_at, shared_at = NULL",
+                " url = excluded.url, created_at = excluded.created_at, shared_at = NULL,"
+                " shared_how = NULL",
                 (_key(person), doc_id, url, utc_text(now)),
             )
         found = self.get(person)
         assert found is not None
         return found
 
-    def mark_shared(self, person: str, now: datetime) -> AgendaDocument:
-        """Record that the person was given access to their document; return the row."""
+    def mark_shared(self, person: str, now: datetime, how: str = "silently") -> AgendaDocument:
+        """Record that sharing the person's document was settled (``how``: the way it
+        was shared, or "refused"); return the row."""
         with self.db.transaction() as conn:
             conn.execute(
-                "UPDATE agenda_docs SET shared_at = ? WHERE person = ? AND doc_id != ''",
-                (utc_text(now), _key(person)),
+                "UPDATE agenda_docs SET shared_at = ?, shared_how = ?"
+                " WHERE person = ? AND doc_id != ''",
+                (utc_text(now), how, _key(person)),
             )
         found = self.get(person)
         if found is None or found.shared_at is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cadence.daemon.calendars import CancelledInstance
-from cadence.daemon.core.model import Attendee, Interval, Occurrence, Partstat, Status
+from cadence.daemon.core.model import Attendee, Cutype, Interval, Occurrence, Partstat, Status
 from cadence.daemon.store.database import Database, from_utc_text, utc_text
 
 
@@ -52,6 +52,23 @@ def _source(row: sqlite3.Row) -> SourceHealth:
     )
 
 
+def _attendee(email: str, partstat: str, cutype: str = "individual") -> Attendee:
+    return Attendee(email, Partstat(partstat), Cutype(cutype))
+
+
+def _attendees_json(attendees: Sequence[Attendee]) -> str:
+    """An attendee is stored as [email, partstat], with its CUTYPE third when it is
+    not an individual (rows written before CUTYPE was kept read the same)."""
+    return json.dumps(
+        [
+            (a.email, a.partstat.value)
+            if a.cutype is Cutype.INDIVIDUAL
+            else (a.email, a.partstat.value, a.cutype.value)
+            for a in attendees
+        ]
+    )
+
+
 def _occurrence(row: sqlite3.Row) -> Occurrence:
     return Occurrence(
         uid=row["uid"],
@@ -61,7 +78,7 @@ def _occurrence(row: sqlite3.Row) -> Occurrence:
         recurrence_id=from_utc_text(row["rid"]) if row["rid"] else None,
         status=Status(row["status"]),
         organizer=row["organizer"],
-        attendees=tuple(Attendee(e, Partstat(p)) for e, p in json.loads(row["attendees_json"])),
+        attendees=tuple(_attendee(*a) for a in json.loads(row["attendees_json"])),
         person=row["person"],
         all_day=bool(row["all_day"]),
         transparent=bool(row["transparent"]),
@@ -170,7 +187,7 @@ class Observations:
                 o.summary,
                 o.status.value,
                 o.organizer,
-                json.dumps([(a.email, a.partstat.value) for a in o.attendees]),
+                _attendees_json(o.attendees),
                 o.person,
                 int(o.all_day),
                 int(o.transparent),

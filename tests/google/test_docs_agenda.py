@@ -180,12 +180,12 @@ def test_a_dated_section_is_inserted_once_per_meeting_newest_first(setup: Setup)
     header = agendas.text(ALICE)
     google.reset_calls()
     assert agendas.prepare(ALICE, OWNER, MEETING) is True
-    assert setup.methods() == [EXPORT, GET, UPDATE]
+    assert setup.methods() == [GET, UPDATE]
     [update] = google.calls_to(UPDATE)
     assert "requiredRevisionId" in update.body["writeControl"]
     google.reset_calls()
     assert agendas.prepare(ALICE, OWNER, MEETING + timedelta(hours=2)) is False
-    assert setup.methods() == [EXPORT]  # idle: one read, no write
+    assert setup.methods() == [GET]  # idle: one read, no write
 
     assert agendas.prepare(ALICE, OWNER, MEETING + timedelta(weeks=1)) is True
     text = agendas.text(ALICE)
@@ -299,7 +299,7 @@ def test_a_failed_share_is_retried_until_it_succeeds_without_a_second_doc(
     assert len(google.documents()) == 1
     google.reset_calls()
     agendas.prepare(ALICE, OWNER, MEETING)
-    assert setup.methods() == [EXPORT]
+    assert setup.methods() == [GET]
 
 
 def test_a_refused_section_is_an_agenda_error_and_the_next_try_adds_it(setup: Setup) -> None:
@@ -426,7 +426,6 @@ def test_every_answer_matches_google_schemas(setup: Setup) -> None:
     assert {c.method_id for c in answered} == {
         "drive.files.create",
         "drive.permissions.create",
-        EXPORT,
         GET,
         UPDATE,
     }

@@ -627,7 +627,7 @@ def test_drive_converts_html_shares_and_exports(google: GoogleEmulator) -> None:
     exported = drive.files().export(fileId=created["id"], mimeType="text/plain").execute()
     assert exported.decode() == (
         "\ufeff1:1 Lea / Max\r\n2027-03-22\r\nTheir topics\r\n"
-        "* - [ ] Ship the report (Max, 2027-03-25)"
+        "* - [ ] Ship the report (Max, 2027-03-25)\r\n"
     )
     metadata = drive.files().get(fileId=created["id"]).execute()
     assert metadata == {

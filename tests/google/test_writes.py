@@ -12,6 +12,7 @@ import pytest
 from cadence.daemon.calendars import EventSpec
 from cadence.daemon.calendars.google import GoogleCalendar
 from cadence.daemon.calendars.google_writes import DOC_MIME, GoogleWriter
+from cadence.daemon.core.errors import CadenceError
 from cadence.daemon.core.model import Interval
 from cadence.daemon.google.api import GoogleApiError, service
 
@@ -100,7 +101,7 @@ def test_a_series_is_written_as_google_wants_it(setup: Setup) -> None:
 def test_many_creates_go_out_as_batches(setup: Setup) -> None:
     specs = [spec(f"series{n:04d}", start=FIRST + timedelta(hours=n % 6)) for n in range(120)]
     specs = [replace(s, end=s.start + timedelta(minutes=30)) for s in specs]
-    assert setup.writer.create(specs) == [None] * 120
+    assert setup.writer.create(specs) == [s.event_id for s in specs]
     inserts = setup.google.calls_to("calendar.events.insert")
     assert len(inserts) == 120 and all(c.in_batch for c in inserts)
     assert len(setup.google.calls_to("batch")) == 3  # 50 + 50 + 20
@@ -109,7 +110,7 @@ def test_many_creates_go_out_as_batches(setup: Setup) -> None:
 def test_a_retryable_failure_inside_a_batch_is_retried_alone(setup: Setup) -> None:
     setup.google.fail("calendar.events.insert", 429, "rateLimitExceeded", times=1, retry_after=0)
     results = setup.writer.create([spec("series0001"), spec("series0002")])
-    assert results == [None, None]
+    assert results == ["series0001", "series0002"]
     assert {e["id"] for e in setup.google.events(OWNER)} == {"series0001", "series0002"}
 
 
@@ -170,3 +171,37 @@ def test_free_busy_is_asked_in_chunks_and_says_who_is_hidden(setup: Setup) -> No
     queries = setup.google.calls_to("calendar.freebusy.query")
     # 100 days: two spans of at most 60 days; 62 calendars: two groups of at most 50.
     assert len(queries) == 4
+
+
+def test_an_id_held_by_a_deleted_event_is_written_under_a_fresh_one(setup: Setup) -> None:
+    assert setup.writer.create([spec("series0001")]) == ["series0001"]
+    setup.google.delete_event(OWNER, "series0001")
+    assert setup.writer.create([spec("series0001")]) == ["series0001v1"]
+    # Tried again (a crash before the id was recorded): the same event, not a third.
+    assert setup.writer.create([spec("series0001")]) == ["series0001v1"]
+    live = [e["id"] for e in setup.google.events(OWNER)]
+    assert live == ["series0001v1"]
+
+
+def test_a_meeting_someone_else_organizes_is_never_moved(setup: Setup) -> None:
+    # Alice organizes; the owner's calendar holds her copy of the invitation.
+    theirs = setup.google.create_event(
+        ALICE,
+        {
+            "summary": "Alice / Olivia",
+            "start": {"dateTime": FIRST.isoformat(), "timeZone": "Europe/Berlin"},
+            "end": {
+                "dateTime": (FIRST + timedelta(minutes=30)).isoformat(),
+                "timeZone": "Europe/Berlin",
+            },
+            "recurrence": ["RRULE:FREQ=WEEKLY"],
+            "attendees": [{"email": OWNER}],
+        },
+    )
+    later = replace(
+        spec(), start=FIRST + timedelta(days=1), end=FIRST + timedelta(days=1, minutes=30)
+    )
+    with pytest.raises(CadenceError, match=f"organized by {ALICE}: only they can move it"):
+        setup.writer.move(theirs["id"], FIRST, later)
+    assert setup.google.calls_to("calendar.events.patch") == []
+    assert setup.writer.identity(theirs["id"], FIRST) == (theirs["iCalUID"], 0)

@@ -20,6 +20,9 @@ Public API (stable; tests rely on it)::
                            # access_token_lifetime=3599 s (on the emulator's clock)
 
         google.add_user("lea@example.com", timezone="Europe/Berlin")  # + primary calendar
+        google.add_user(email, timezone, aliases=(...)); google.add_alias(email, alias)
+        google.add_calendar(owner, "1:1s", timezone) -> secondary calendar id
+        google.add_room("c_1@resource.calendar.google.com", "Room 4.01")  # accepts at once
         creds = google.user_credentials("lea@example.com", scopes=[...])  # refresh token
         calendar = google.service("calendar", "v3", creds)   # real client; also drive v3, docs v1
         google.service("calendar", "v3", None)  # a client sending no Authorization header
@@ -37,11 +40,14 @@ Public API (stable; tests rely on it)::
         google.invalidate_sync_tokens(calendar_id)   # next incremental sync: 410
         google.hide_calendar(email)                  # free/busy: notFound
         google.create_document(owner, title, text)   # a Doc the app did not create
+        google.add_comment(doc_id, quoted, text)     # "[a]" marks in the text export
+        google.settings.id_only_cancellations = True # cancelled items: {"id", "status"}
         google.revoke(refresh_token_or_user); google.expire_access_tokens()
 
         # faults: the next `times` calls of a discovery method id ("calendar.events.list"),
         # "token", "auth" or "batch" answer an error in that API's own shape
         google.fail("calendar.events.list", 429, "rateLimitExceeded", times=1, retry_after=7)
+        google.fail("drive.files.create", 503, after=True)  # done, yet answered 503
 
         # the call log: one Call per API call, inner batch calls included (in_batch=True),
         # the batch envelope as method_id "batch", the token endpoint as "token"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import event_writes
+from . import event_writes, invitations
 from .api import Ctx, Reply
 from .calendars import Calendar, StoredEvent, render
 from .clock import derived_etag
@@ -107,6 +107,7 @@ def events_insert(ctx: Ctx) -> Reply:
         creator=ctx.user,
         attachments=ctx.flag("supportsAttachments"),
     )
+    invitations.propagate(ctx.state, calendar, event)
     _notify(ctx, calendar, event, send)
     return Reply(body=render(event, calendar, response_zone(ctx, calendar), brief=False))
 
@@ -125,6 +126,7 @@ def events_delete(ctx: Ctx) -> Reply:
     event = event_writes.delete(
         calendar, ctx.state.clock, ctx.args["eventId"], ctx.request.header("If-Match")
     )
+    invitations.propagate(ctx.state, calendar, event)
     _notify(ctx, calendar, event, send)
     return Reply(status=204, content_type="")
 
@@ -168,6 +170,7 @@ def _modify(ctx: Ctx, *, whole: bool) -> Reply:
         attachments=ctx.flag("supportsAttachments"),
         if_match=ctx.request.header("If-Match"),
     )
+    invitations.propagate(ctx.state, calendar, event)
     _notify(ctx, calendar, event, send)
     return Reply(body=render(event, calendar, response_zone(ctx, calendar), brief=False))
 
@@ -223,8 +226,17 @@ def _serve(ctx: Ctx, calendar: Calendar, page: Page, size: int) -> Reply:
         token = clock.token("sync")
         ctx.state.sync_points[token] = page.next_sync
         body["nextSyncToken"] = token
+    if ctx.state.settings.id_only_cancellations:
+        chunk = [_id_only(item) for item in chunk]
     body["items"] = chunk
     return Reply(body=body)
+
+
+def _id_only(item: dict[str, Any]) -> dict[str, Any]:
+    """A cancelled item as little as Google guarantees it: its id (and status)."""
+    if item.get("status") != "cancelled":
+        return item
+    return {k: item[k] for k in ("kind", "etag", "id", "status") if k in item}
 
 
 def _visible(event: StoredEvent, calendar: Calendar, show_deleted: bool, single: bool) -> bool:
@@ -272,7 +284,7 @@ def _notify(ctx: Ctx, calendar: Calendar, event: StoredEvent, send: str) -> None
     recipients = [
         str(a["email"])
         for a in event.data.get("attendees") or []
-        if str(a["email"]).lower() != calendar.owner.lower()
+        if not calendar.is_self(str(a["email"])) and not a.get("resource")
     ]
     if send == "externalOnly":
         recipients = [r for r in recipients if ctx.state.user(r) is None]

@@ -44,7 +44,21 @@ WRITABLE = (
     "reminders",
     "source",
     "status",
+    "eventType",
+    "outOfOfficeProperties",
+    "focusTimeProperties",
+    "workingLocationProperties",
+    "birthdayProperties",
 )
+
+# What Google puts under each event type's own key (the rest of the event is as usual).
+TYPE_PROPERTIES = {
+    "outOfOffice": "outOfOfficeProperties",
+    "focusTime": "focusTimeProperties",
+    "workingLocation": "workingLocationProperties",
+    "birthday": "birthdayProperties",
+}
+EVENT_TYPES = ("default", *TYPE_PROPERTIES, "fromGmail")
 
 
 @dataclass
@@ -89,7 +103,13 @@ class StoredEvent:
 
 @dataclass
 class Calendar:
-    """A user's primary calendar: its id is the user's email."""
+    """A calendar: a user's primary one (its id is the user's email), a secondary one
+    the user owns (``secondary``; its id is Google's ``...@group.calendar.google.com``),
+    or a room's (``resource``).
+
+    ``aliases`` are other addresses of the owner (a primary calendar only): Google
+    marks entries naming any of them, or the calendar itself, with ``self: true``.
+    """
 
     id: str
     owner: str
@@ -97,10 +117,21 @@ class Calendar:
     hidden: bool = False
     sync_epoch: int = 0
     events: dict[str, StoredEvent] = field(default_factory=dict)
+    summary: str = ""
+    aliases: tuple[str, ...] = ()
+    secondary: bool = False
+    resource: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
         return zone(self.timezone) or ZoneInfo("UTC")
+
+    def is_self(self, email: str) -> bool:
+        """Whether ``email`` names this calendar (the owner, an alias, its own id)."""
+        mine = {self.id.lower()}
+        if not self.secondary:
+            mine |= {self.owner.lower(), *(a.lower() for a in self.aliases)}
+        return email.lower() in mine
 
     def span(self, event: StoredEvent) -> tuple[datetime, datetime]:
         """When ``event`` happens (a cancelled instance stands at the time it had)."""
@@ -224,8 +255,8 @@ def render(
     for key in ("summary", "description", "location", "colorId"):
         if key in data:
             body[key] = data[key]
-    body["creator"] = _person(event.creator, calendar.owner)
-    body["organizer"] = _person(event.organizer, calendar.owner)
+    body["creator"] = _person(event.creator, calendar)
+    body["organizer"] = _person(event.organizer, calendar)
     body["start"] = event.start().to_json(out_tz)
     body["end"] = event.end().to_json(out_tz)
     if data.get("endTimeUnspecified"):
@@ -239,9 +270,7 @@ def render(
     body["iCalUID"] = event.ical_uid
     body["sequence"] = event.sequence
     if data.get("attendees"):
-        body["attendees"] = [
-            _attendee(a, event.organizer, calendar.owner) for a in data["attendees"]
-        ]
+        body["attendees"] = [_attendee(a, event.organizer, calendar) for a in data["attendees"]]
     for key in (
         "guestsCanInviteOthers",
         "guestsCanModify",
@@ -255,7 +284,10 @@ def render(
     for key in ("source", "attachments"):
         if data.get(key):
             body[key] = data[key]
-    body["eventType"] = "default"
+    kind = data.get("eventType", "default")
+    body["eventType"] = kind
+    if kind in TYPE_PROPERTIES:
+        body[TYPE_PROPERTIES[kind]] = data.get(TYPE_PROPERTIES[kind]) or {}
     return body
 
 
@@ -271,19 +303,21 @@ def _add_instance_fields(body: dict[str, Any], event: StoredEvent, out_tz: ZoneI
         body["originalStartTime"] = event.original_start.to_json(out_tz)
 
 
-def _person(email: str, owner: str) -> dict[str, Any]:
+def _person(email: str, calendar: Calendar) -> dict[str, Any]:
     person: dict[str, Any] = {"email": email}
-    if email.lower() == owner.lower():
+    if calendar.secondary and email.lower() == calendar.id.lower() and calendar.summary:
+        person["displayName"] = calendar.summary
+    if calendar.is_self(email):
         person["self"] = True
     return person
 
 
-def _attendee(raw: dict[str, Any], organizer: str, owner: str) -> dict[str, Any]:
+def _attendee(raw: dict[str, Any], organizer: str, calendar: Calendar) -> dict[str, Any]:
     attendee = dict(raw)
     email = str(raw["email"]).lower()
     if email == organizer.lower():
         attendee["organizer"] = True
-    if email == owner.lower():
+    if calendar.is_self(email):
         attendee["self"] = True
     return attendee
 

@@ -46,12 +46,12 @@ def documents_batch_update(ctx: Ctx) -> Reply:
     control = body.get("writeControl") or {}
     required = control.get("requiredRevisionId")
     if required is not None and required != document.revision_id:
-        # Google's exact wording for a stale revision is unverified.
+        # A 400; Google's exact status and wording for a stale revision are unverified.
         raise ApiError(
             400,
             "failedPrecondition",
             "The required revision ID does not match the latest revision.",
-            rpc_status="FAILED_PRECONDITION",
+            rpc_status=ctx.state.settings.stale_revision_status,
         )
     requests = body.get("requests") or []
     draft = copy.deepcopy(document)

@@ -24,7 +24,9 @@ _HEADINGS = {f"h{n}": f"HEADING_{n}" for n in range(1, 7)}
 _SKIPPED = {"head", "title", "style", "script"}
 
 # Google exports text/plain with a UTF-8 byte order mark; lines end in CRLF (the
-# emulator's reading of Google's exports) and bullets show as "* ".
+# emulator's reading of Google's exports), the last one too, and bullets show as
+# "* ". A comment marks its quoted text with "[a]", "[b]"... and the comments
+# follow the body after a blank line, each as "[a]text".
 EXPORT_BOM = "\ufeff"
 EXPORT_NEWLINE = "\r\n"
 EXPORT_BULLET = "* "
@@ -47,6 +49,7 @@ class Document:
     title: str
     paragraphs: list[Paragraph] = field(default_factory=lambda: [Paragraph()])
     revision: int = 1
+    comments: list[tuple[str, str]] = field(default_factory=list)  # (quoted text, comment)
 
     @property
     def text(self) -> str:
@@ -162,7 +165,18 @@ class Document:
     def export_text(self) -> str:
         """What Drive's files.export answers for text/plain."""
         lines = [(EXPORT_BULLET if p.bullet else "") + p.text for p in self.paragraphs]
-        return EXPORT_BOM + EXPORT_NEWLINE.join(lines)
+        notes = []
+        for number, (quoted, comment) in enumerate(self.comments):
+            mark = f"[{chr(ord('a') + number)}]"
+            for index, line in enumerate(lines):
+                if quoted and quoted in line:
+                    cut = line.index(quoted) + len(quoted)
+                    lines[index] = line[:cut] + mark + line[cut:]
+                    break
+            notes.append(mark + comment)
+        if notes:
+            lines += ["", *notes]
+        return EXPORT_BOM + "".join(line + EXPORT_NEWLINE for line in lines)
 
     def _rebuild(self, full: str, shapes: list[Paragraph]) -> None:
         texts = full.split("\n")[:-1]

@@ -138,6 +138,15 @@ def permissions_create(ctx: Ctx) -> Reply:
     if kind in ("user", "group") and not address:
         raise required("The permission emailAddress field is required.", "permission.emailAddress")
     notify = ctx.flag("sendNotificationEmail", default=kind in ("user", "group"))
+    if kind == "user" and not notify and ctx.state.user(str(address)) is None:
+        # Drive shares silently only with Google accounts; anyone else must be told.
+        raise ApiError(
+            400,
+            "invalidSharingRequest",
+            f'Bad Request. User message: "You are trying to invite {address}. Since there is '
+            "no Google account associated with this email address, you must check the "
+            '"Notify people" box to invite this recipient."',
+        )
     permission = DrivePermission(
         file_id=file.id,
         id=_permission_id(str(address)) if address else "anyoneWithLink",

@@ -14,7 +14,7 @@ import httplib2
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build_from_document
 
-from . import event_writes, oauth
+from . import event_writes, invitations, oauth
 from .calendars import Calendar, render
 from .documents import Document, from_text
 from .schemas import discovery
@@ -101,11 +101,45 @@ class GoogleEmulator:
 
     # -- users, clients, credentials -------------------------------------------
 
-    def add_user(self, email: str, timezone: str = "UTC") -> str:
-        """Register a user and their primary calendar (its id is ``email``)."""
+    def add_user(self, email: str, timezone: str = "UTC", aliases: tuple[str, ...] = ()) -> str:
+        """Register a user and their primary calendar (its id is ``email``). ``aliases``
+        are other addresses of the same account: invitations to them land in this
+        calendar, and Google marks them ``self`` there."""
         with self._state.lock:
             self._state.users[email.lower()] = email
-            self._state.calendars[email.lower()] = Calendar(email, email, timezone)
+            for alias in aliases:
+                self._state.aliases[alias.lower()] = email
+            calendar = Calendar(email, email, timezone, aliases=tuple(aliases), summary=email)
+            self._state.calendars[email.lower()] = calendar
+        return email
+
+    def add_alias(self, email: str, alias: str) -> None:
+        """Give a user's account another address (invitations to it land with them)."""
+        with self._state.lock:
+            user = self._known(email)
+            self._state.aliases[alias.lower()] = user
+            calendar = self._calendar(user)
+            calendar.aliases = (*calendar.aliases, alias)
+
+    def add_calendar(self, owner: str, summary: str, timezone: str = "UTC") -> str:
+        """Give ``owner`` a secondary calendar; return its id (``...@group.calendar.google.com``).
+        Events made there are organized by the calendar itself."""
+        with self._state.lock:
+            user = self._known(owner)
+            number = self._state.clock.next()
+            calendar_id = f"c_{number:04d}emu@group.calendar.google.com"
+            self._state.calendars[calendar_id] = Calendar(
+                calendar_id, user, timezone, summary=summary, secondary=True
+            )
+        return calendar_id
+
+    def add_room(self, email: str, name: str, timezone: str = "UTC") -> str:
+        """A bookable room (a resource calendar): listed as an attendee it is marked
+        ``resource: true``, accepts at once, and its calendar holds the booking."""
+        with self._state.lock:
+            self._state.calendars[email.lower()] = Calendar(
+                email, email, timezone, summary=name, resource=True
+            )
         return email
 
     def service(self, api: str, version: str, credentials: Any) -> Any:
@@ -199,13 +233,25 @@ class GoogleEmulator:
 
     # -- what people do in their calendars (not logged as API calls) -----------
 
-    def create_event(self, calendar_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Create an event as the calendar's owner would in the web UI."""
+    def create_event(
+        self, calendar_id: str, body: dict[str, Any], organizer: str | None = None
+    ) -> dict[str, Any]:
+        """Create an event as the calendar's owner would in the web UI (any event type,
+        birthdays and Gmail's events included); attendees with a calendar here get
+        their copy. With ``organizer`` (an address from outside) it is an invitation
+        someone else sent: it lands on this calendar alone."""
         with self._state.lock:
             calendar = self._calendar(calendar_id)
             event = event_writes.insert(
-                calendar, self._state.clock, body, creator=calendar.owner, attachments=True
+                calendar,
+                self._state.clock,
+                body,
+                creator=organizer or calendar.owner,
+                attachments=True,
+                organizer=organizer,
+                any_type=True,
             )
+            invitations.propagate(self._state, calendar, event)
             return render(event, calendar, calendar.tz, brief=False)
 
     def cancel_instance(self, calendar_id: str, master_id: str, original_start: datetime) -> None:
@@ -215,7 +261,8 @@ class GoogleEmulator:
             instance = event_writes.instance_at(
                 calendar, self._state.clock, master_id, original_start
             )
-            event_writes.delete(calendar, self._state.clock, instance.id)
+            deleted = event_writes.delete(calendar, self._state.clock, instance.id)
+            invitations.propagate(self._state, calendar, deleted)
 
     def move_instance(
         self,
@@ -228,14 +275,17 @@ class GoogleEmulator:
         """Move one instance of a series to new times."""
         with self._state.lock:
             calendar = self._calendar(calendar_id)
-            event_writes.move_instance(
+            moved = event_writes.move_instance(
                 calendar, self._state.clock, master_id, original_start, new_start, new_end
             )
+            invitations.propagate(self._state, calendar, moved)
 
     def delete_event(self, calendar_id: str, event_id: str) -> None:
         """Delete an event (a master: the whole series)."""
         with self._state.lock:
-            event_writes.delete(self._calendar(calendar_id), self._state.clock, event_id)
+            calendar = self._calendar(calendar_id)
+            deleted = event_writes.delete(calendar, self._state.clock, event_id)
+            invitations.propagate(self._state, calendar, deleted)
 
     def respond(
         self,
@@ -246,12 +296,16 @@ class GoogleEmulator:
         instance_start: datetime | None = None,
     ) -> None:
         """An attendee answers (declined, accepted, tentative, needsAction) for the whole
-        event or, with ``instance_start``, for one instance of a series."""
+        event or, with ``instance_start``, for one instance of a series. The answer
+        is recorded on the organizer's event (when its calendar is here) and so
+        reaches every copy."""
         with self._state.lock:
-            calendar = self._calendar(calendar_id)
-            event_writes.respond(
+            calendar = invitations.home_of(self._state, self._calendar(calendar_id), event_id)
+            answered = event_writes.respond(
                 calendar, self._state.clock, event_id, attendee_email, status, instance_start
             )
+            invitations.propagate(self._state, calendar, calendar.events[event_id])
+            del answered  # an instance's answer is an exception of the event just propagated
 
     def invalidate_sync_tokens(self, calendar_id: str) -> None:
         """Every sync token issued for the calendar so far answers 410 fullSyncRequired."""
@@ -289,11 +343,14 @@ class GoogleEmulator:
         reason: str | None = None,
         times: int = 1,
         retry_after: int | None = None,
+        *,
+        after: bool = False,
     ) -> None:
         """Answer the next ``times`` calls of ``method`` (a discovery method id, "token",
-        "auth" or "batch") with an error in Google's shape for that API."""
+        "auth" or "batch") with an error in Google's shape for that API. With ``after``
+        the call takes effect first (Google did the work; only the answer failed)."""
         with self._state.lock:
-            self._state.faults.append(Fault(method, status, reason, times, retry_after))
+            self._state.faults.append(Fault(method, status, reason, times, retry_after, after))
 
     @property
     def calls(self) -> list[Call]:
@@ -337,6 +394,12 @@ class GoogleEmulator:
         """Every Google Doc, as documents.get returns it."""
         with self._state.lock:
             return [d.resource() for d in self._state.documents.values()]
+
+    def add_comment(self, doc_id: str, quoted: str, text: str) -> None:
+        """Someone comments on ``quoted`` (text in the document): the plain-text export
+        then marks it ``[a]`` and lists the comment at the end, as Drive's does."""
+        with self._state.lock:
+            self._state.documents[doc_id].comments.append((quoted, text))
 
     def document_text(self, doc_id: str) -> str:
         """A document's body text, paragraphs ending in "\\n" (no export BOM or CRLF)."""

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import recurrence
-from .calendars import WRITABLE, Calendar, StoredEvent
+from .calendars import EVENT_TYPES, WRITABLE, Calendar, StoredEvent
 from .clock import Clock
 from .errors import ApiError, invalid, not_found, required
 from .times import EventTime
@@ -38,14 +38,31 @@ _MAX_ATTACHMENTS = 25
 _MAX_PROPERTY_KEY = 44
 _MAX_PROPERTY_VALUE = 1024
 _RESPONSES = {"needsAction", "declined", "tentative", "accepted"}
+# Event types a client may create through the API (birthdays and Gmail's events come
+# from Google itself); the ones that never block time are transparent.
+_API_TYPES = ("default", "outOfOffice", "focusTime", "workingLocation")
+_FREE_TYPES = ("workingLocation", "birthday")
 
 
 def insert(
-    calendar: Calendar, clock: Clock, body: dict[str, Any], *, creator: str, attachments: bool
+    calendar: Calendar,
+    clock: Clock,
+    body: dict[str, Any],
+    *,
+    creator: str,
+    attachments: bool,
+    organizer: str | None = None,
+    any_type: bool = False,
 ) -> StoredEvent:
-    """Create an event from an events.insert body (an ``id`` in it is the client's choice)."""
+    """Create an event from an events.insert body (an ``id`` in it is the client's choice).
+
+    The organizer is the calendar itself (its owner's address, or a secondary
+    calendar's id) unless ``organizer`` says otherwise (an invitation from outside).
+    ``any_type`` allows the event types only Google makes (birthday, fromGmail).
+    """
     data = _writable(body, attachments=attachments)
     data.setdefault("status", "confirmed")
+    _event_type(data, any_type=any_type)
     _check(data)
     event_id = body.get("id")
     if event_id is None:
@@ -64,11 +81,25 @@ def insert(
         etag=clock.etag(),
         changed=clock.change(),
         creator=creator,
-        organizer=calendar.owner,
+        organizer=organizer or calendar.id,
         ical_uid=str(body.get("iCalUID") or f"{event_id}@google.com"),
     )
     calendar.events[event_id] = event
     return event
+
+
+def _event_type(data: dict[str, Any], *, any_type: bool) -> None:
+    kind = data.setdefault("eventType", "default")
+    if kind not in (EVENT_TYPES if any_type else _API_TYPES):
+        if kind == "fromGmail":
+            raise invalid("Event type cannot be fromGmail.")
+        raise invalid(f"Invalid value for: {kind} is not a valid value")
+    if kind in _FREE_TYPES:
+        data.setdefault("transparency", "transparent")
+    if kind == "workingLocation":
+        data.setdefault("visibility", "public")
+    if kind in ("outOfOffice", "focusTime", "workingLocation") and data.get("attendees"):
+        raise invalid(f"An event of type {kind} cannot have attendees.")
 
 
 def modify(
@@ -92,6 +123,7 @@ def modify(
             data["attachments"] = copy.deepcopy(before["attachments"])
     else:
         data = _merge(before, changes)
+    data["eventType"] = before.get("eventType", "default")  # fixed once created
     if event.recurring_event_id is not None:
         data.pop("recurrence", None)  # an instance cannot recur on its own
     _check(data)

@@ -1,9 +1,11 @@
 """calendar.freebusy.query: busy intervals per calendar, as Google computes them.
 
 Busy time is every non-cancelled, non-transparent event (recurring ones expanded)
-on the calendar, plus events on other calendars that list the calendar's owner
-as an attendee, unless the owner declined. Intervals are clipped to the query
-and merged. A calendar Google cannot show (unknown, or hidden with
+on that calendar alone, invitations included (their copies live there), unless
+the calendar's owner declined. A user's primary calendar does not show the
+events of their secondary calendars, nor the reverse; working locations and
+birthdays are transparent, out-of-office and focus time are busy. Intervals
+are clipped to the query and merged. A calendar Google cannot show (unknown, or hidden with
 ``hide_calendar``) gets ``errors: [{"domain": "global", "reason": "notFound"}]``
 and no busy time; the other calendars are still answered.
 """
@@ -14,8 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .api import Ctx, Reply
+from .calendars import Calendar
 from .errors import ApiError, invalid, required
-from .state import State
 from .times import local_text, parse_instant, utc_millis, zone
 
 
@@ -38,27 +40,22 @@ def freebusy_query(ctx: Ctx) -> Reply:
     items = body.get("items") or []
     too_many = len(items) > limit
     calendars: dict[str, Any] = {}
-    wanted = {
-        (ctx.user if i.get("id") == "primary" else str(i.get("id", ""))).lower()
-        for i in items
-        if isinstance(i, dict)
-    }
-    found = {} if too_many else busy_of(ctx.state, wanted, lo, hi)
     for item in items:
         calendar_id = str(item.get("id", "")) if isinstance(item, dict) else ""
         if too_many:
             # Documented as a per-calendar reason; the emulator marks every calendar with it.
             calendars[calendar_id] = _error("tooManyCalendarsRequested")
             continue
-        owner = ctx.user if calendar_id == "primary" else calendar_id
-        calendar = ctx.state.calendars.get(owner.lower())
+        wanted = ctx.user if calendar_id == "primary" else calendar_id
+        user = ctx.state.user(wanted)
+        calendar = ctx.state.calendars.get((user or wanted).lower())
         if calendar is None or calendar.hidden:
             calendars[calendar_id] = _error("notFound")
             continue
-        periods = found.get(owner.lower(), [])
         calendars[calendar_id] = {
             "busy": [
-                {"start": local_text(s, out_tz), "end": local_text(e, out_tz)} for s, e in periods
+                {"start": local_text(s, out_tz), "end": local_text(e, out_tz)}
+                for s, e in busy_of(calendar, lo, hi)
             ]
         }
     return Reply(
@@ -71,39 +68,21 @@ def freebusy_query(ctx: Ctx) -> Reply:
     )
 
 
-def busy_of(
-    state: State, owners: set[str], lo: datetime, hi: datetime
-) -> dict[str, list[tuple[datetime, datetime]]]:
-    """The merged busy intervals within ``[lo, hi)`` of each owner (lower-cased email):
-    the events of their own calendar and those of others they attend (not declined).
-
-    Only calendars that are one of theirs or hold an event naming one of them as
-    attendee are expanded, so a query costs what it touches, not the whole state.
-    """
-    periods: dict[str, list[tuple[datetime, datetime]]] = {o: [] for o in owners}
-    for source in state.calendars.values():
-        own = source.owner.lower()
-        if own not in owners and not any(
-            str(a.get("email", "")).lower() in owners
-            for event in source.events.values()
-            for a in event.data.get("attendees") or []
-        ):
+def busy_of(calendar: Calendar, lo: datetime, hi: datetime) -> list[tuple[datetime, datetime]]:
+    """The merged busy intervals of one calendar within ``[lo, hi)``."""
+    periods: list[tuple[datetime, datetime]] = []
+    for event in calendar.items(single_events=True, lo=lo, hi=hi, horizon=hi):
+        if event.cancelled or event.data.get("transparency") == "transparent":
             continue
-        for event in source.items(single_events=True, lo=lo, hi=hi, horizon=hi):
-            if event.cancelled or event.data.get("transparency") == "transparent":
-                continue
-            responses = {
-                str(a["email"]).lower(): a.get("responseStatus")
-                for a in event.data.get("attendees") or []
-            }
-            holders = {o for o in owners if o in responses or o == own}
-            if not holders:
-                continue
-            begin, end = source.span(event)
-            for holder in holders:
-                if responses.get(holder) != "declined":
-                    periods[holder].append((max(begin, lo), min(end, hi)))
-    return {owner: _merged(spans) for owner, spans in periods.items()}
+        declined = any(
+            calendar.is_self(str(a["email"])) and a.get("responseStatus") == "declined"
+            for a in event.data.get("attendees") or []
+        )
+        if declined:
+            continue
+        begin, end = calendar.span(event)
+        periods.append((max(begin, lo), min(end, hi)))
+    return _merged(periods)
 
 
 def _merged(periods: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:

@@ -111,6 +111,8 @@ class Dispatcher:
             user = ctx.user
             fault = self.state.take_fault(route.method_id)
             if fault is not None:
+                if fault.after:
+                    route.handler(ctx)  # done, but the answer is an error
                 raise ApiError(fault.status, fault.reason, retry_after=fault.retry_after)
             reply = route.handler(ctx)
             reply.body = _masked(reply.body, ctx.param("fields"))

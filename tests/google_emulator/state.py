@@ -47,6 +47,9 @@ class Fault:
     reason: str | None
     times: int
     retry_after: int | None
+    # The call takes effect before the error is answered (a 5xx after the work was
+    # done, or an answer lost on the way): a retry meets what the first try made.
+    after: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,12 @@ class Settings:
     expansion_horizon: timedelta = timedelta(days=730)
     access_token_lifetime: timedelta = timedelta(seconds=3599)
     batch_limits: dict[str, int] = field(default_factory=lambda: {"calendar": 1000, "drive": 100})
+    # Google guarantees a deleted event in a listing only its id: with this set, every
+    # cancelled item is just {"id", "status"} (no recurringEventId or originalStartTime).
+    id_only_cancellations: bool = False
+    # The status Docs answers for a batchUpdate pinned to a revision that is no longer
+    # the latest (a 400 either way; Google's exact status is unverified).
+    stale_revision_status: str = "INVALID_ARGUMENT"
 
 
 class State:
@@ -152,6 +161,7 @@ class State:
         self.clock = Clock()
         self.settings = Settings()
         self.users: dict[str, str] = {}  # lower-cased email -> email as added
+        self.aliases: dict[str, str] = {}  # lower-cased alias -> the user's email
         self.calendars: dict[str, Calendar] = {}
         self.clients: dict[str, OAuthClient] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
@@ -169,8 +179,9 @@ class State:
         self.pages: dict[str, Page] = {}
 
     def user(self, email: str) -> str | None:
-        """The user registered under ``email`` (case-insensitive), or None."""
-        return self.users.get(email.lower())
+        """The user registered under ``email`` or one of their aliases (case-insensitive),
+        or None (an address without a Google account)."""
+        return self.users.get(email.lower()) or self.aliases.get(email.lower())
 
     def take_fault(self, method_id: str) -> Fault | None:
         """The fault due for this call of ``method_id``, counting it down."""
