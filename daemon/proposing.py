@@ -73,6 +73,7 @@ class ProposalMailer:
                 to=email.to,
                 message_id=mid,
                 agenda_url=agenda_url,
+                reply_to=email.reply_to,
             )
             return NewMail(key, mid, email.to, bytes(message))
 

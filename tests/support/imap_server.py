@@ -224,14 +224,18 @@ service anvil {{
             kind, _ = client.select(f'"{folder}"', readonly=True)
             if kind != "OK":
                 return {}
-            kind, data = client.uid("FETCH", "1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+            kind, data = client.uid(
+                "FETCH", "1:*", "(UID FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"
+            )
             found: dict[str, set[str]] = {}
             for item in data:
                 if not isinstance(item, tuple):
                     continue
                 head, header = item[0].decode(), item[1].decode()
                 flags = head.split("FLAGS (", 1)[1].split(")", 1)[0].split()
-                mid = header.split(":", 1)[1].strip()
+                _, _, mid = header.partition(":")
+                uid = head.split("UID ", 1)[1].split()[0] if "UID " in head else "?"
+                mid = mid.strip() or f"(no Message-ID, UID {uid})"
                 found[mid] = {f.lstrip("\\").lower() for f in flags} - {"recent"}
             return found
         finally:
