@@ -225,7 +225,7 @@ def proposal_email(
     subject = f"1:1 with {name}: {headline} — {offer}"
     reply = _token(reply_to or "")
     hint = [reply_hint(count)] if reply else []
-    text, html_slots = [intro, "", ask, *hint, ""], []
+    text, html_slots = [intro, "", *hint, *([""] if hint else []), ask, ""], []
     for n, slot in enumerate(proposal.slots, start=1):
         when, theirs = _when(proposal, slot, person, owner)
         command = accept_command.format(id=proposal.id, n=n)
@@ -267,7 +267,7 @@ def proposal_email(
         message["Date"] = format_datetime(proposal.created_at.astimezone(zone))
     message["X-Cadence-Proposal"] = str(proposal.id)
     message.set_content("\n".join(text) + "\n")
-    intro_html = [e(intro), e(ask), *(e(h) for h in hint)]
+    intro_html = [e(intro), *(f"<strong>{e(h)}</strong>" for h in hint), e(ask)]
     message.add_alternative(_html(intro_html, html_slots, outro), subtype="html")
     return message
 
