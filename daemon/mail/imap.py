@@ -309,7 +309,8 @@ class ImapInbox:
             count = _MESSAGES.search(raw)
             if _UIDVALIDITY.search(raw) is None:
                 raise self.error(f"folder {self.folder!r}: the server gave no UIDVALIDITY")
-            detail = f"folder {self.folder} ({count.group(1).decode() if count else '?'} messages)"
+            number = count.group(1).decode() if count else "?"
+            detail = f"folder {self.folder} ({number} message{'' if number == '1' else 's'})"
             if self.after == "move":
                 listed = client.list('""', mailbox_name(self.move_to))[1]
                 there = any(isinstance(item, bytes) for item in listed)

@@ -162,7 +162,7 @@ class MaildirInbox:
                     raise error
         with self.guard("check"):
             count = sum(1 for _ in _Session(self)._files())
-        detail = f"{self.path} ({count} messages)"
+        detail = f"{self.path} ({count} message{'' if count == 1 else 's'})"
         if self.after == "move":
             exists = (self.path / f".{self.move_to}" / "cur").is_dir()
             detail += f", handled mail moves to .{self.move_to}" + (

@@ -272,7 +272,7 @@ def test_doctor_checks_the_inbox_without_reading_it(world: World) -> None:
     checks = {c["check"]: c for c in world.json("doctor")}
     assert checks["inbox"]["ok"] is True
     assert f"logged in as {world.user.name}" in checks["inbox"]["detail"]
-    assert "folder INBOX (1 messages)" in checks["inbox"]["detail"]
+    assert "folder INBOX (1 message)" in checks["inbox"]["detail"]
     result = world.run("doctor", "--json", password="wrong")
     checks = {c["check"]: c for c in json.loads(result.stdout)}
     assert checks["inbox"]["ok"] is False

@@ -15,6 +15,7 @@ import pytest
 from cadence.daemon.config import load_config
 from cadence.daemon.core.errors import SourceError
 from cadence.daemon.core.model import Cadence, Person
+from cadence.daemon.doctor import run_checks
 from cadence.daemon.engine import Engine
 from cadence.daemon.inbox import MOST_ANSWERS
 from cadence.daemon.mail import maildir_inbox
@@ -166,3 +167,16 @@ def test_an_unreadable_inbox_is_recorded_as_a_failing_source(engine: Engine, box
     assert any("not a Maildir" in e["message"] for e in report.errors)
     (inbox,) = [s for s in engine.status()["sources"] if s.name == "inbox"]
     assert not inbox.healthy and inbox.location == f"maildir:{box.path}"
+
+
+def test_doctor_checks_a_maildir_inbox(engine: Engine, box: Box) -> None:
+    box.deliver(b"Subject: hello\r\n\r\nx\r\n")
+    checks = {c.name: c for c in run_checks(engine)}
+    assert checks["inbox"].ok
+    assert checks["inbox"].detail == f"{box.path} (1 message)"
+    for sub in ("tmp", "cur"):
+        (box.path / sub).rmdir()
+    checks = {c.name: c for c in run_checks(engine)}
+    assert not checks["inbox"].ok and "not a Maildir" in checks["inbox"].detail
+    assert checks["inbox"].fix is not None and "email.inbox.maildir.path" in checks["inbox"].fix
+    assert list((box.path / "new").glob("*")) != []  # nothing read or moved
