@@ -338,7 +338,8 @@ class Engine:
                 report.errors.append({"source": exc.source, "message": exc.reason})
                 return
             except ConfigError as exc:  # its password cannot be read
-                self.store.observations.record_failure(INBOX_SOURCE, "inbox", str(exc), now)
+                where = f"email.inbox ({self.config.email.inbox.transport})"
+                self.store.observations.record_failure(INBOX_SOURCE, where, str(exc), now)
                 report.errors.append({"source": "inbox", "message": str(exc)})
                 return
             report.inbox = found.as_json()

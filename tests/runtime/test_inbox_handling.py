@@ -180,3 +180,27 @@ def test_doctor_checks_a_maildir_inbox(engine: Engine, box: Box) -> None:
     assert not checks["inbox"].ok and "not a Maildir" in checks["inbox"].detail
     assert checks["inbox"].fix is not None and "email.inbox.maildir.path" in checks["inbox"].fix
     assert list((box.path / "new").glob("*")) != []  # nothing read or moved
+
+
+def test_an_unreadable_imap_password_fails_the_inbox_not_the_cycle(tmp_path: Path) -> None:
+    (tmp_path / "feed.ics").write_bytes(feeds.calendar(alice_series(cancelled=[NEXT_WEEK])))
+    secret = tmp_path / "imap-password"
+    secret.write_text("s3cret\n")
+    secret.chmod(0o644)
+    imap = {"host": "127.0.0.1", "username": "olivia", "password_file": "imap-password"}
+    config = write_config(
+        tmp_path,
+        {"calendar": {"ics": {"url": "feed.ics"}}, "agenda": {"directory": "agendas"},
+         "email": {"inbox": {"transport": "imap", "imap": imap}}},
+    )  # fmt: skip
+    engine = Engine(load_config(config, env={}), clock=lambda: NOW)
+    try:
+        engine.add_person(Person(ALICE, "Alice Example", Cadence.parse("weekly"), day=1))
+        report = engine.sync()
+        assert report.proposals_created == 1  # the rest of the cycle went on
+        (error,) = report.errors
+        assert error["source"] == "inbox" and "readable by others" in error["message"]
+        (inbox,) = [s for s in engine.status()["sources"] if s.name == "inbox"]
+        assert not inbox.healthy and inbox.location == "email.inbox (imap)"
+    finally:
+        engine.close()
