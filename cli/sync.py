@@ -43,6 +43,9 @@ def _print_report(report: CycleReport, dry_run: bool, zone: Any) -> None:
         f"{report.emails_sent} email(s) sent, {report.agenda_sections} agenda section(s) added"
     )
     click.echo(("Dry run, nothing changed: " if dry_run else "") + summary + ".")
+    if report.inbox is not None:
+        acted, ignored = len(report.inbox["acted"]), len(report.inbox["ignored"])
+        click.echo(f"Inbox: {report.inbox['read']} read, {acted} acted on, {ignored} ignored.")
     for error in report.errors:
         click.echo(f"error: {error['source']}: {error['message']}", err=True)
 

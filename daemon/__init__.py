@@ -6,7 +6,8 @@
   and Google's APIs. They implement small protocols and decide nothing.
 - The modules at this level are the runtime that wires them: ``config``,
   ``wiring`` (the adapters a cycle works through), ``cycle`` (read, plan, act),
-  ``proposing`` and ``writing`` (the acts), ``outbox``, ``digest``,
+  ``proposing`` and ``writing`` (the acts), ``outbox``, ``inbox`` (reading
+  replies) with ``invitation_replies``, ``digest``,
   ``adherence``, ``engine`` (what the CLI calls), ``service`` (the daemon's loop,
   with ``interrupts``, ``notify`` and ``logs``) and ``doctor``. ``clock`` and
   ``credentials`` say where "now" and secrets come from; adapters use them too.

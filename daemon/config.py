@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time, timedelta
 from pathlib import Path
@@ -18,9 +19,11 @@ from typing import Any
 from cadence.daemon.config_schema import REQUIRED, SCHEMA
 from cadence.daemon.core.errors import ConfigError, Problem
 from cadence.daemon.core.model import Owner, WorkingHours
+from cadence.daemon.core.values import parse_email
 from cadence.daemon.google.settings import GoogleConfig
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+IMAP_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,32 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class ImapConfig:
+    host: str
+    port: int
+    security: str
+    username: str
+    password_file: Path | None
+    # No password of its own given: the SMTP password is the IMAP one too.
+    shares_smtp_password: bool
+    folder: str
+    timeout: timedelta
+
+
+@dataclass(frozen=True)
+class InboxConfig:
+    transport: str = "none"  # imap | maildir | none
+    after: str = "mark"  # mark | move
+    move_to: str = "cadence"
+    imap: ImapConfig | None = None
+    maildir: Path | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.transport != "none"
+
+
+@dataclass(frozen=True)
 class EmailConfig:
     to: tuple[str, ...]
     sender: str
@@ -66,6 +95,9 @@ class EmailConfig:
     maildir: Path | None
     retry_first: timedelta = timedelta(minutes=1)
     retry_max: timedelta = timedelta(hours=1)
+    inbox: InboxConfig = InboxConfig()
+    # Where replies to proposals go; None: nobody reads them (no inbox).
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -195,6 +227,18 @@ def build_config(data: dict[str, Any], path: Path, env: dict[str, str]) -> Confi
     transport = v.get("email.transport")
     if transport == "maildir" and not v.get("email.maildir.path"):
         problems.append(Problem("email.maildir.path", "missing; the maildir transport needs it"))
+    inbox = v.get("email.inbox.transport")
+    if inbox == "maildir" and not v.get("email.inbox.maildir.path"):
+        problems.append(Problem("email.inbox.maildir.path", "missing; the maildir inbox needs it"))
+    if inbox == "imap" and not v.get("email.inbox.imap.host"):
+        problems.append(Problem("email.inbox.imap.host", "missing; the imap inbox needs it"))
+    if inbox == "imap" and not (v.get("email.inbox.imap.username") or v.get("email.smtp.username")):
+        problems.append(
+            Problem(
+                "email.inbox.imap.username",
+                "missing; set it (or email.smtp.username, which it defaults to)",
+            )
+        )
     interval = v.get("daemon.interval")
     if interval is not None and interval < timedelta(seconds=1):
         problems.append(Problem("daemon.interval", "must be at least 1s"))
@@ -260,7 +304,53 @@ def build_config(data: dict[str, Any], path: Path, env: dict[str, str]) -> Confi
             maildir=resolve(v["email.maildir.path"]),
             retry_first=v["email.retry_first"],
             retry_max=v["email.retry_max"],
+            inbox=_inbox(v, resolve),
+            reply_to=_reply_to(v, owner),
         ),
         interval=v["daemon.interval"],
         digest=DigestConfig(v["digest.enabled"], v["digest.day"], v["digest.time"]),
     )
+
+
+def _inbox(v: dict[str, Any], resolve: Callable[[str | None], Path | None]) -> InboxConfig:
+    """Given the validated values, return the [email.inbox] settings."""
+    transport = str(v["email.inbox.transport"])
+    imap = None
+    if transport == "imap":
+        own = v["email.inbox.imap.username"]
+        username = own or v["email.smtp.username"]
+        password_file = resolve(v["email.inbox.imap.password_file"])
+        security = v["email.inbox.imap.security"]
+        imap = ImapConfig(
+            host=v["email.inbox.imap.host"],
+            port=v["email.inbox.imap.port"] or IMAP_PORTS[security],
+            security=security,
+            username=str(username),
+            password_file=password_file,
+            shares_smtp_password=password_file is None,
+            folder=v["email.inbox.imap.folder"],
+            timeout=v["email.inbox.imap.timeout"],
+        )
+    return InboxConfig(
+        transport=transport,
+        after=str(v["email.inbox.after"]),
+        move_to=str(v["email.inbox.move_to"]),
+        imap=imap,
+        maildir=resolve(v["email.inbox.maildir.path"]) if transport == "maildir" else None,
+    )
+
+
+def _reply_to(v: dict[str, Any], owner: Owner) -> str | None:
+    """Where replies to proposals go: only an inbox cadence reads makes them worth
+    asking for. Default: the IMAP login when it is an address, else the sender."""
+    if v["email.inbox.transport"] == "none":
+        return None
+    if v["email.reply_to"]:
+        return str(v["email.reply_to"])
+    login = v["email.inbox.imap.username"] or v["email.smtp.username"]
+    if v["email.inbox.transport"] == "imap" and login and "@" in login:
+        try:
+            return parse_email(str(login))
+        except ValueError:
+            pass
+    return str(v["email.from"] or owner.email)

@@ -353,6 +353,15 @@ SCHEMA: tuple[Section, ...] = (
                 "Longest wait between retries of one email.",
                 '"1h"',
             ),
+            Option(
+                "reply_to",
+                _text(parse_email),
+                None,
+                "Where replies to proposals go (the inbox cadence reads); default: the "
+                "IMAP username when it is an address, else from.",
+                '"cadence@example.com"',
+                commented=True,
+            ),
         ),
     ),
     Section(
@@ -400,6 +409,81 @@ SCHEMA: tuple[Section, ...] = (
         (Option("path", _string, None, "The Maildir (created if missing).", '"mail"'),),
     ),
     Section(
+        "email.inbox",
+        "The inbox cadence reads for replies: yours to proposals, people's to invitations.",
+        (
+            Option(
+                "transport",
+                _choice("none", "imap", "maildir"),
+                "none",
+                '"imap", "maildir", or "none" (replies are not read).',
+                '"none"',
+            ),
+            Option(
+                "after",
+                _choice("mark", "move"),
+                "mark",
+                'What to do with a message cadence handled: "mark" it read, or "move" it '
+                "to move_to. Other messages are never touched.",
+                '"mark"',
+            ),
+            Option(
+                "move_to",
+                _string,
+                "cadence",
+                "The folder handled messages move to (created when missing).",
+                '"cadence"',
+                commented=True,
+            ),
+        ),
+    ),
+    Section(
+        "email.inbox.imap",
+        "An IMAP mailbox (the login defaults to [email.smtp]'s).",
+        (
+            Option("host", _string, None, "Server name.", '"imap.example.com"'),
+            Option(
+                "port",
+                _integer(1, 65535),
+                None,
+                "Port; default 993 (ssl) or 143 (starttls, none).",
+                "993",
+                commented=True,
+            ),
+            Option(
+                "security",
+                _choice("ssl", "starttls", "none"),
+                "ssl",
+                '"ssl", "starttls" or "none".',
+                '"ssl"',
+            ),
+            Option(
+                "username",
+                _optional_string,
+                None,
+                "Login name; default email.smtp.username.",
+                '"cadence@example.com"',
+                commented=True,
+            ),
+            Option(
+                "password_file",
+                _string,
+                None,
+                "File (mode 0600) holding the password; or set $CADENCE_IMAP_PASSWORD; "
+                "default: the SMTP password.",
+                '"imap-password"',
+                commented=True,
+            ),
+            Option("folder", _string, "INBOX", "The folder replies arrive in.", '"INBOX"'),
+            Option("timeout", duration, parse_duration("30s"), "Network timeout.", '"30s"'),
+        ),
+    ),
+    Section(
+        "email.inbox.maildir",
+        "A Maildir on this machine as the inbox.",
+        (Option("path", _string, None, "The Maildir replies are delivered to.", '"inbox"'),),
+    ),
+    Section(
         "daemon",
         "The long-running service.",
         (Option("interval", duration, parse_duration("15m"), "Time between cycles.", '"15m"'),),
@@ -438,7 +522,7 @@ def render_example(backend: str = "ics") -> str:
         ):
             commented = True
         else:
-            commented = sec.path == "email.maildir"
+            commented = sec.path in ("email.maildir", "email.inbox.imap", "email.inbox.maildir")
         lines += ["", f"# {sec.help}", f"{'# ' if commented else ''}[{sec.path}]"]
         for opt in sec.options:
             lines.append(f"# {opt.help}" + (" (required)" if opt.default is REQUIRED else ""))

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from cadence.daemon.calendars import Calendar
 from cadence.daemon.config import Config
@@ -66,13 +67,15 @@ class CycleReport:
     reconciled: bool = False
     errors: list[dict[str, str]] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
+    # What reading the inbox found (None when there is no inbox).
+    inbox: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def as_json(self) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "gaps": self.gaps,
             "proposals_created": self.proposals_created,
             "emails_sent": self.emails_sent,
@@ -83,6 +86,9 @@ class CycleReport:
                 {"action": a.kind, "person": a.person, "detail": a.detail} for a in self.actions
             ],
         }
+        if self.inbox is not None:
+            found["inbox"] = self.inbox
+        return found
 
 
 def slot_rules(config: Config) -> SlotRules:
@@ -433,15 +439,24 @@ def _attach(
 
 
 def run_cycle(
-    svc: Services, now: datetime, *, dry_run: bool = False, force: bool = False
+    svc: Services,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    listen: Callable[[CycleReport], None] | None = None,
 ) -> CycleReport:
-    """Run one full cycle; return what it found and did (errors included, not raised)."""
+    """Run one full cycle; return what it found and did (errors included, not raised).
+    ``listen`` reads the inbox, right after the sources (never in a dry run)."""
     report = CycleReport(started=now)
     store = svc.store
     people = store.people.all()
     if not dry_run:
         settle_interrupted(store.proposals, svc.transport, now)
     changed = read_sources(svc, people, now, report)
+    if listen is not None and not dry_run:
+        svc.heartbeat()
+        listen(report)
     fingerprint = _fingerprint(svc, people, now)
     if changed or force or dry_run or store.get_meta("planned") != fingerprint:
         gaps, actions = plan(svc, people, now, report)

@@ -143,7 +143,7 @@ def queue_digest(svc: Services, now: datetime) -> list[dict[str, str]]:
     if week is None:
         return []
     key = f"digest:{week}"
-    mid = message_id(key, email.sender)
+    mid = message_id(key, email.sender, store.identity.secret())
     try:
         content = build_digest(svc, now, week)
         message = digest_email(content, sender=email.sender, to=email.to, message_id=mid)

@@ -115,6 +115,8 @@ def planned_checks(engine: Engine) -> Iterator[tuple[str, Probe]]:
     for person in _people_with_busy_feeds(engine):
         yield f"busy feed {person.email}", partial(check_busy_feed, person=person)
     yield engine.config.email.transport, check_mail
+    if engine.config.email.inbox.enabled:
+        yield "inbox", check_inbox
     yield "agendas", check_agendas
 
 
@@ -261,6 +263,42 @@ def _smtp_fix(message: str, engine: Engine) -> str:
             "(email.smtp.password_file, $CADENCE_SMTP_PASSWORD or the smtp-password credential)"
         )
     return f"check email.smtp.host, port and security in {config}, and that the mail server is up"
+
+
+def check_inbox(engine: Engine) -> Outcome:
+    """Connect to the inbox, log in and open its folder; read and mark nothing."""
+    try:
+        inbox = engine.inbox
+        detail = inbox.check()
+    except ConfigError as exc:  # the password file is missing or readable by others
+        return failed(str(exc), _inbox_fix(str(exc), engine))
+    except SourceError as exc:
+        return failed(str(exc), _inbox_fix(exc.reason, engine))
+    imap = engine.config.email.inbox.imap
+    if imap is not None:
+        security = _SECURITY.get(imap.security, imap.security)
+        return passed(f"{inbox.name} ({security}, logged in as {imap.username}): {detail}")
+    return passed(detail)
+
+
+def _inbox_fix(message: str, engine: Engine) -> str:
+    config = _config_file(engine)
+    if engine.config.email.inbox.transport == "maildir":
+        return f"check email.inbox.maildir.path in {config}: it must be a Maildir cadence can write"
+    if "password_file" in message:
+        return f"fix the password file named in {config}, or set $CADENCE_IMAP_PASSWORD"
+    if "login as " in message or "refuses logins" in message:
+        return (
+            f"check email.inbox.imap.username in {config} and the password "
+            "(email.inbox.imap.password_file, $CADENCE_IMAP_PASSWORD or the imap-password "
+            "credential; without one, the SMTP password is used)"
+        )
+    if "folder" in message:
+        return f"check email.inbox.imap.folder in {config}: that folder must exist"
+    return (
+        f"check email.inbox.imap.host, port and security in {config}, "
+        "and that the mail server is up"
+    )
 
 
 # -- agendas ------------------------------------------------------------------

@@ -36,6 +36,7 @@ from cadence.daemon.core.errors import (
     NotFoundError,
     Problem,
     SlotUnavailableError,
+    SourceError,
     UsageError,
 )
 from cadence.daemon.core.messages import event_description, event_summary
@@ -63,8 +64,10 @@ from cadence.daemon.cycle import (
 )
 from cadence.daemon.google.api import service
 from cadence.daemon.google.auth import authorize, load_credentials
+from cadence.daemon.inbox import INBOX_SOURCE, InboxReport, build_inbox, check_inbox
 from cadence.daemon.interrupts import Stopping
 from cadence.daemon.mail import Transport
+from cadence.daemon.mail.inbox import Inbox
 from cadence.daemon.mail.maildir import MaildirTransport
 from cadence.daemon.mail.smtp import SmtpTransport
 from cadence.daemon.outbox import Delivery, deliver_due
@@ -153,6 +156,11 @@ class Engine:
             password=password,
             timeout=smtp.timeout.total_seconds(),
         )
+
+    @cached_property
+    def inbox(self) -> Inbox:
+        """The inbox replies are read from; raise UsageError when there is none."""
+        return build_inbox(self.config)
 
     @cached_property
     def agendas(self) -> AgendaBackend:
@@ -292,8 +300,9 @@ class Engine:
         now = self.clock()
         if not dry_run:
             cycle_id = self.store.start_cycle(now)
+            listen = self._listener(now, heartbeat) if self.config.email.inbox.enabled else None
             try:
-                report = run_cycle(self.services(heartbeat=heartbeat), now)
+                report = run_cycle(self.services(heartbeat=heartbeat), now, listen=listen)
             except Stopping:
                 # Best effort: the stop matters more than recording it.
                 with contextlib.suppress(CadenceError):
@@ -314,6 +323,38 @@ class Engine:
             finally:
                 scratch.close()
                 shutil.rmtree(tmp, ignore_errors=True)
+
+    def _listener(
+        self, now: datetime, heartbeat: Callable[[], None] | None
+    ) -> Callable[[CycleReport], None]:
+        """The cycle's step that reads the inbox: a failing inbox is a failing source."""
+
+        def listen(report: CycleReport) -> None:
+            try:
+                found = check_inbox(
+                    self.inbox, self.store, self.config, self, now, fresh=True,
+                    heartbeat=heartbeat or (lambda: None),
+                )  # fmt: skip
+            except SourceError as exc:
+                report.errors.append({"source": exc.source, "message": exc.reason})
+                return
+            except ConfigError as exc:  # its password cannot be read
+                where = f"email.inbox ({self.config.email.inbox.transport})"
+                self.store.observations.record_failure(INBOX_SOURCE, where, str(exc), now)
+                report.errors.append({"source": "inbox", "message": str(exc)})
+                return
+            report.inbox = found.as_json()
+            report.errors += [{"source": self.inbox.name, "message": e} for e in found.errors]
+
+        return listen
+
+    def check_inbox(self) -> InboxReport:
+        """Read the inbox once now (``cadence inbox check``); send the answers it queued.
+        Raise UsageError when no inbox is configured, SourceError when it fails."""
+        now = self.clock()
+        report = check_inbox(self.inbox, self.store, self.config, self, now)
+        deliver_due(self.store.proposals, self.transport, now, retry_policy(self.config))
+        return report
 
     def next_mail_at(self) -> datetime | None:
         """Return when the next queued email is due (None when the outbox is empty)."""
@@ -346,11 +387,20 @@ class Engine:
             raise UsageError(f"proposal {proposal_id} is {proposal.status}; nothing to do")
         return proposal
 
-    def accept(self, proposal_id: int, number: int = 1) -> Accepted:
-        """Accept slot ``number`` after checking it is still free in the latest feed;
-        then move the meeting (a writable calendar), invite the person (a feed), or,
-        for a 1:1 the owner does not organize, ask its organizer to move it; return
-        which. Raise SlotUnavailableError when the slot is taken."""
+    def accept(
+        self,
+        proposal_id: int,
+        number: int = 1,
+        *,
+        fresh: bool = False,
+        within: Callable[[], None] | None = None,
+    ) -> Accepted:
+        """Accept slot ``number`` after checking it is still free in the latest feed
+        (read now, unless ``fresh``: the sources were just read); then move the meeting
+        (a writable calendar), invite the person (a feed), or, for a 1:1 the owner does
+        not organize, ask its organizer to move it; return which. ``within`` runs
+        inside the transaction that records the acceptance (raising there undoes it).
+        Raise SlotUnavailableError when the slot is taken."""
         proposal = self._live_proposal(proposal_id)
         if not 1 <= number <= len(proposal.slots):
             raise UsageError(
@@ -360,7 +410,8 @@ class Engine:
         now = self.clock()
         report = CycleReport(started=now)
         services = self.services()
-        read_sources(services, self.people(), now, report)
+        if not fresh:
+            read_sources(services, self.people(), now, report)
         for error in report.errors:
             log.warning("could not refresh %s: %s", error["source"], error["message"])
         slot = proposal.slots[number - 1]
@@ -375,13 +426,19 @@ class Engine:
             # Not the owner's meeting: moving her copy would move nothing for the
             # organizer. Ask the organizer instead.
             event = organizers_event(meant, self.writer)
-            services.mailer.ask_organizer(proposal, person, number, event, now)
+            with self.store.db.transaction():
+                services.mailer.ask_organizer(proposal, person, number, event, now)
+                if within is not None:
+                    within()
             accepted = Accepted(slot, "asked", event.organizer)
         elif self.writer is not None:
-            moved = self._write_accepted(proposal, person, number, now, meant)
+            moved = self._write_accepted(proposal, person, number, now, meant, within)
             accepted = Accepted(slot, "moved" if moved else "created", person.email)
         else:
-            services.mailer.accept(proposal, person, number, now)
+            with self.store.db.transaction():
+                services.mailer.accept(proposal, person, number, now)
+                if within is not None:
+                    within()
             accepted = Accepted(slot, "invited", person.email)
         if now <= slot.start <= now + self.config.agenda.prepare_ahead:
             self.agendas.prepare(person, self.config.owner, slot.start)
@@ -395,6 +452,7 @@ class Engine:
         number: int,
         now: datetime,
         meant: Occurrence | None,
+        within: Callable[[], None] | None = None,
     ) -> bool:
         """Move the cancelled instance to the chosen slot in the calendar (or create a
         single event when there is no instance to move); Google tells the person.
@@ -424,14 +482,18 @@ class Engine:
             if isinstance(made, Exception):
                 raise made
             spec = replace(spec, event_id=made)
-            if spec.recurrence:
+        # The calendar write is idempotent; what it means is recorded at once.
+        with self.store.db.transaction():
+            if not moved and spec.recurrence:
                 record = SeriesRecord(spec.event_id, person.email, settings_of(person), spec.start)
                 self.store.series.add(record, now)
-            if url:
+            if not moved and url:
                 self.store.series.mark_attached([spec.event_id], person.email, url, now)
-        self.store.proposals.set_status(
-            proposal.id, ProposalStatus.ACCEPTED, now, accepted_slot=number
-        )
+            self.store.proposals.set_status(
+                proposal.id, ProposalStatus.ACCEPTED, now, accepted_slot=number
+            )
+            if within is not None:
+                within()
         log.info(
             "proposal #%d accepted: %s %s",
             proposal.id,
@@ -470,9 +532,13 @@ class Engine:
             booked=day_booked,
         )
 
-    def dismiss(self, proposal_id: int) -> Proposal:
+    def dismiss(self, proposal_id: int, *, within: Callable[[], None] | None = None) -> Proposal:
+        """Dismiss the proposal; ``within`` runs inside the transaction that records it."""
         proposal = self._live_proposal(proposal_id)
-        self.store.proposals.set_status(proposal.id, ProposalStatus.DISMISSED, self.clock())
+        with self.store.db.transaction():
+            self.store.proposals.set_status(proposal.id, ProposalStatus.DISMISSED, self.clock())
+            if within is not None:
+                within()
         return self.proposal(proposal_id)
 
     # -- agenda -------------------------------------------------------------

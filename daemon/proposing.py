@@ -7,7 +7,6 @@ from that reason, so it exists exactly once.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.calendars import CalendarWriter
 from cadence.daemon.config import Config
 from cadence.daemon.core.counter import OrganizersEvent, move_request_email
+from cadence.daemon.core.identity import message_id as derived_message_id
 from cadence.daemon.core.messages import alert_email, invitation_email, proposal_email
 from cadence.daemon.core.model import Gap, Occurrence, Person, Proposal, ProposalStatus, Slot
 from cadence.daemon.store import NewMail, Store
@@ -24,11 +24,10 @@ from cadence.daemon.store import NewMail, Store
 log = logging.getLogger(__name__)
 
 
-def message_id(key: str, sender: str) -> str:
-    """Return a stable Message-ID for an idempotency key: the same email, the same id."""
-    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
-    domain = sender.rsplit("@", 1)[-1]
-    return f"<cadence.{digest}@{domain}>"
+def message_id(key: str, sender: str, secret: bytes) -> str:
+    """Return a stable Message-ID for an idempotency key: the same email, the same id;
+    unguessable and unique to the installation whose ``secret`` it is."""
+    return derived_message_id(secret, key, sender)
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ class ProposalMailer:
 
         def render(proposal: Proposal) -> NewMail:
             key = f"proposal:{proposal.id}:{proposal.gap_key}"
-            mid = message_id(key, email.sender)
+            mid = message_id(key, email.sender, self.store.identity.secret())
             message = proposal_email(
                 proposal,
                 person,
@@ -106,6 +105,7 @@ class ProposalMailer:
                 to=email.to,
                 message_id=mid,
                 agenda_url=agenda_url,
+                reply_to=email.reply_to,
             )
             return NewMail(key, mid, email.to, bytes(message))
 
@@ -130,7 +130,7 @@ class ProposalMailer:
         owner, email = self.config.owner, self.config.email
         sequence = proposal.sequence
         key = f"invite:{proposal.id}:{sequence}"
-        mid = message_id(key, email.sender)
+        mid = message_id(key, email.sender, self.store.identity.secret())
         message = invitation_email(
             proposal,
             slot,
@@ -161,7 +161,7 @@ class ProposalMailer:
         slot = proposal.slots[number - 1]
         owner, email = self.config.owner, self.config.email
         key = f"ask-organizer:{proposal.id}:{proposal.sequence}"
-        mid = message_id(key, email.sender)
+        mid = message_id(key, email.sender, self.store.identity.secret())
         message = move_request_email(
             event,
             slot,
@@ -189,7 +189,7 @@ class ProposalMailer:
     def alert(self, key: str, subject: str, text: str, now: datetime) -> None:
         """Queue an email to the owner about something only they can fix; once per key."""
         email = self.config.email
-        mid = message_id(f"alert:{key}", email.sender)
+        mid = message_id(f"alert:{key}", email.sender, self.store.identity.secret())
         message = alert_email(
             self.config.owner,
             sender=email.sender,

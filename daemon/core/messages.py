@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from cadence.daemon.core.model import Cadence, Owner, Person, Proposal, Reason, Slot, Unit
+from cadence.daemon.core.reply_links import mailto, reply_hint
 from cadence.daemon.core.series import nth_weekday, rrule
 
 PRODID = "-//cadence//cadence 1:1 keeper//EN"
@@ -138,6 +139,16 @@ def _when(proposal: Proposal, slot: Slot, person: Person, owner: Owner) -> tuple
     return when, f"{_day(local, False)} {_span(slot, theirs)} {theirs.key}"
 
 
+def slot_text(proposal: Proposal, slot: Slot, person: Person, owner: Owner) -> str:
+    """Given a slot of a proposal, return when it is, as its email says it."""
+    return _when(proposal, slot, person, owner)[0]
+
+
+def period_text(proposal: Proposal, person: Person, owner: Owner) -> str:
+    """Given a proposal, return its period as its email names it ("the week of Mon 23 Nov")."""
+    return _period(proposal, person.cadence, owner.zone)
+
+
 def _link(url: str | None) -> str:
     """Given an agenda URL, return an HTML link for web URLs and inert text otherwise
     (a javascript: or data: URL must never become clickable)."""
@@ -183,9 +194,12 @@ def proposal_email(
     agenda_url: str | None,
     accept_command: str = "cadence proposals accept {id} --slot {n}",
     notes: Sequence[str] = (),
+    reply_to: str | None = None,
 ) -> EmailMessage:
     """Given a proposal and who it concerns, return the email that asks the owner
-    to pick one of its slots (text and HTML alternatives)."""
+    to pick one of its slots (text and HTML alternatives). With ``reply_to`` (an
+    inbox cadence reads) it can be answered by reply: it says so, carries a
+    Reply-To, and each slot gets a ``mailto:`` link opening that reply."""
     e = html.escape
     name, zone = _name(person), owner.zone
     period = _period(proposal, person.cadence, zone)
@@ -204,7 +218,14 @@ def proposal_email(
         ask = f"Pick a time to start the series (times in {zone.key}):"
     else:
         ask = f"Pick a new time so it is not skipped (times in {zone.key}, {period}):"
-    text, html_slots = [intro, "", ask, ""], []
+    count = len(proposal.slots)
+    offer = f"{count} new time{'s' if count != 1 else ''}" if count else "no free time found"
+    if count and proposal.reason is Reason.NO_SERIES:
+        offer = f"{count} time{'s' if count != 1 else ''} to start a {person.cadence} series"
+    subject = f"1:1 with {name}: {headline} — {offer}"
+    reply = _token(reply_to or "")
+    hint = [reply_hint(count)] if reply else []
+    text, html_slots = [intro, "", *hint, *([""] if hint else []), ask, ""], []
     for n, slot in enumerate(proposal.slots, start=1):
         when, theirs = _when(proposal, slot, person, owner)
         command = accept_command.format(id=proposal.id, n=n)
@@ -220,28 +241,34 @@ def proposal_email(
             text.append(f"   ({name}: {theirs})")
             lines.append(f'<span style="color:#6b7280">({e(name)}: {e(theirs)})</span>')
         text += [f"   accept: {command}", ""]
-        html_slots.append((*lines, f"accept: {_CODE}{e(command)}</code>"))
+        lines.append(f"accept: {_CODE}{e(command)}</code>")
+        if reply:
+            url = e(mailto(reply, subject, str(n), message_id), quote=True)
+            lines.append(f'<a href="{url}" style="color:#1a56db">Book this time by email</a>')
+        html_slots.append(tuple(lines))
     text.append(f"None of these? Dismiss: {dismiss}")
     outro = [f"None of these? Dismiss: {_CODE}{e(dismiss)}</code>"]
+    if reply:
+        url = e(mailto(reply, subject, "dismiss", message_id), quote=True)
+        outro[0] += f' or <a href="{url}" style="color:#1a56db">dismiss by email</a>'
     if link:
         text.append(f"Agenda: {link}")
         outro.append(f"Agenda: {_link(link)}")
     text += [*([""] if extra else []), *extra]
     outro += [f'<span style="color:#6b7280">{e(note)}</span>' for note in extra]
 
-    count = len(proposal.slots)
-    offer = f"{count} new time{'s' if count != 1 else ''}" if count else "no free time found"
-    if count and proposal.reason is Reason.NO_SERIES:
-        offer = f"{count} time{'s' if count != 1 else ''} to start a {person.cadence} series"
     message = EmailMessage()
-    _head(message, sender, f"1:1 with {name}: {headline} — {offer}", message_id)
+    _head(message, sender, subject, message_id)
     message["To"] = ", ".join(clean(address) for address in to)
+    if reply:
+        message["Reply-To"] = reply
     if proposal.created_at is not None:
         # Without a creation time the Date is left to the submission server to add.
         message["Date"] = format_datetime(proposal.created_at.astimezone(zone))
     message["X-Cadence-Proposal"] = str(proposal.id)
     message.set_content("\n".join(text) + "\n")
-    message.add_alternative(_html([e(intro), e(ask)], html_slots, outro), subtype="html")
+    intro_html = [e(intro), *(f"<strong>{e(h)}</strong>" for h in hint), e(ask)]
+    message.add_alternative(_html(intro_html, html_slots, outro), subtype="html")
     return message
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from cadence.daemon.store.database import Database, from_utc_text, utc_text
 from cadence.daemon.store.documents import AgendaDocument, Documents
+from cadence.daemon.store.identity import Identity
+from cadence.daemon.store.inbox import AlreadyHandled, InboxRecord, InboxRecords
 from cadence.daemon.store.observations import Observations, SourceHealth
 from cadence.daemon.store.people import People
 from cadence.daemon.store.proposals import NewMail, OutboxItem, Proposals
@@ -16,7 +18,11 @@ from cadence.daemon.store.series import SeriesRecord, SeriesStore
 
 __all__ = [
     "AgendaDocument",
+    "AlreadyHandled",
     "Documents",
+    "Identity",
+    "InboxRecord",
+    "InboxRecords",
     "NewMail",
     "Observations",
     "OutboxItem",
@@ -41,6 +47,8 @@ class Store:
         self.proposals = Proposals(self.db)
         self.documents = Documents(self.db)
         self.series = SeriesStore(self.db)
+        self.identity = Identity(self.db)
+        self.inbox = InboxRecords(self.db, self.proposals)
 
     def close(self) -> None:
         self.db.close()

@@ -168,6 +168,28 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE agenda_docs ADD COLUMN shared_how TEXT;
     UPDATE agenda_docs SET shared_how = 'silently' WHERE shared_at IS NOT NULL;
     """,
+    # The inbox: every message cadence looked at, once, under where it lies in
+    # the mailbox (an IMAP UIDVALIDITY/UID, a Maildir key) and its Message-ID:
+    # what was done, and whether it still has to be marked (or moved) there.
+    # Replies name proposals by their emails' Message-IDs, looked up in the outbox.
+    """
+    CREATE TABLE inbox_messages (
+        mailbox TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        message_key TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        action TEXT NOT NULL,
+        proposal_id INTEGER,
+        detail TEXT NOT NULL,
+        handled_at TEXT NOT NULL,
+        mark INTEGER NOT NULL,
+        marked_at TEXT,
+        PRIMARY KEY (mailbox, ref)
+    );
+    CREATE INDEX inbox_messages_key ON inbox_messages (message_key);
+    CREATE INDEX inbox_messages_unmarked ON inbox_messages (mailbox, mark, marked_at);
+    CREATE INDEX outbox_message_id ON outbox (message_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -189,6 +211,7 @@ class Database:
 
     def __init__(self, path: Path, *, busy_timeout: float = 10.0) -> None:
         self.path = path
+        self._depth = 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(
@@ -209,7 +232,19 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run the block in one write transaction; commit on success, roll back on error."""
+        """Run the block in one write transaction; commit on success, roll back on error.
+
+        A block inside another joins it: its writes commit or roll back with the
+        outer block's, so an effect and the record of why it happened (an inbox
+        message acted on) land together or not at all.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -217,12 +252,15 @@ class Database:
                 f"{self.path}: the state database is busy ({exc}); another cadence process "
                 "holds it for too long; try again"
             ) from exc
+        self._depth = 1
         try:
             yield self.conn
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
+        finally:
+            self._depth = 0
         self.conn.execute("COMMIT")
 
     def version(self) -> int:

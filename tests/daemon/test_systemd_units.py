@@ -208,7 +208,7 @@ def test_system_unit_runs_cadence_as_installed() -> None:
 def test_system_unit_passes_secrets_as_credentials() -> None:
     loads = parse_unit(SYSTEM_UNIT)["Service"]["LoadCredential"]
     sources = dict(load.split(":", 1) for load in loads)
-    assert set(sources) == {"smtp-password", "google-token"}
+    assert set(sources) == {"smtp-password", "imap-password", "google-token"}
     # systemd 252 fails the unit when an absolute source path is missing, but skips
     # a missing bare name (looked up in /etc/credstore/ and friends): a setup
     # without SMTP login or without Google must still start.
