@@ -43,6 +43,7 @@ def doctor(ctx: click.Context, app: App, as_json: bool) -> None:
       busy feed  each person's busy feed, likewise
       smtp       the mail server answers: connect, EHLO, STARTTLS and login
                  as configured; no mail is sent (maildir: it is writable)
+      outbox     no email unconfirmed (it may not have arrived) or failed
       agendas    files can be created in the agenda directory
 
     No mail is sent, no agenda is written and no source's health changes (the

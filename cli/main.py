@@ -16,6 +16,7 @@ from cadence.cli.auth import auth
 from cadence.cli.context import App
 from cadence.cli.daemon import daemon
 from cadence.cli.doctor import doctor
+from cadence.cli.outbox import outbox
 from cadence.cli.people import person
 from cadence.cli.proposals import agenda, proposals
 from cadence.cli.report import report
@@ -99,6 +100,7 @@ cli.add_command(proposals)
 cli.add_command(agenda)
 cli.add_command(doctor)
 cli.add_command(report)
+cli.add_command(outbox)
 
 
 def main() -> None:

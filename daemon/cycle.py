@@ -440,7 +440,7 @@ def run_cycle(
     store = svc.store
     people = store.people.all()
     if not dry_run:
-        settle_interrupted(store.proposals, svc.transport, now)
+        settle_interrupted(store.outbox, svc.transport, now)
     changed = read_sources(svc, people, now, report)
     fingerprint = _fingerprint(svc, people, now)
     if changed or force or dry_run or store.get_meta("planned") != fingerprint:
@@ -457,7 +457,7 @@ def run_cycle(
         report.errors += queue_digest(svc, now)
         try:
             delivery = deliver_due(
-                store.proposals, svc.transport, now, retry_policy(svc.config), svc.heartbeat
+                store.outbox, svc.transport, now, retry_policy(svc.config), svc.heartbeat
             )
         except CadenceError as exc:
             report.errors.append({"source": svc.transport.name, "message": str(exc)})

@@ -68,6 +68,7 @@ from cadence.daemon.mail.maildir import MaildirTransport
 from cadence.daemon.mail.smtp import SmtpTransport
 from cadence.daemon.outbox import Delivery, deliver_due
 from cadence.daemon.proposing import ProposalMailer
+from cadence.daemon.queued_mail import QueuedEmail, confirm, listing, resend, unconfirmed
 from cadence.daemon.store import SeriesRecord, Store
 from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
 from cadence.daemon.writing import series_spec
@@ -316,17 +317,32 @@ class Engine:
 
     def next_mail_at(self) -> datetime | None:
         """Return when the next queued email is due (None when the outbox is empty)."""
-        return self.store.proposals.next_attempt()
+        return self.store.outbox.next_due()
 
     def deliver_mail(self, heartbeat: Callable[[], None] | None = None) -> Delivery:
         """Send the queued emails that are due, without a whole cycle."""
         return deliver_due(
-            self.store.proposals,
+            self.store.outbox,
             self.transport,
             self.clock(),
             retry_policy(self.config),
             heartbeat or (lambda: None),
         )
+
+    # -- the outbox ---------------------------------------------------------
+
+    def outbox(self, *, include_sent: bool = False) -> list[QueuedEmail]:
+        """The emails waiting, failed or unconfirmed (and sent, with ``include_sent``)."""
+        return listing(self.store.outbox, include_sent=include_sent)
+
+    def resend(self, item_id: int) -> QueuedEmail:
+        """Send an unconfirmed or failed email again, on purpose; return how it ended."""
+        now = self.clock()
+        return resend(self.store.outbox, self.transport, item_id, now, retry_policy(self.config))
+
+    def confirm(self, item_id: int) -> QueuedEmail:
+        """Record that an unconfirmed email did arrive."""
+        return confirm(self.store.outbox, item_id)
 
     # -- proposals ----------------------------------------------------------
 
@@ -373,7 +389,7 @@ class Engine:
             services.mailer.accept(proposal, person, number, now)
         if now <= slot.start <= now + self.config.agenda.prepare_ahead:
             self.agendas.prepare(person, self.config.owner, slot.start)
-        deliver_due(self.store.proposals, self.transport, now, retry_policy(self.config))
+        deliver_due(self.store.outbox, self.transport, now, retry_policy(self.config))
         return slot
 
     def _write_accepted(
@@ -506,6 +522,7 @@ class Engine:
             "outbox_pending": len(backlog),
             "outbox_failed": len(store.proposals.outbox(["failed"])),
             "outbox_unconfirmed": len(store.proposals.outbox(["unconfirmed"])),
+            "unconfirmed_emails": unconfirmed(store.outbox),
             "open_proposals": len(store.proposals.all()),
             "people": len(store.people.all()),
         }

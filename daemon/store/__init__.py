@@ -10,8 +10,9 @@ from typing import Any
 from cadence.daemon.store.database import Database, from_utc_text, utc_text
 from cadence.daemon.store.documents import AgendaDocument, Documents
 from cadence.daemon.store.observations import Observations, SourceHealth
+from cadence.daemon.store.outbox import NewMail, Outbox, OutboxItem
 from cadence.daemon.store.people import People
-from cadence.daemon.store.proposals import NewMail, OutboxItem, Proposals
+from cadence.daemon.store.proposals import Proposals
 from cadence.daemon.store.series import SeriesRecord, SeriesStore
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Documents",
     "NewMail",
     "Observations",
+    "Outbox",
     "OutboxItem",
     "People",
     "Proposals",
@@ -39,6 +41,7 @@ class Store:
         self.people = People(self.db)
         self.observations = Observations(self.db)
         self.proposals = Proposals(self.db)
+        self.outbox = Outbox(self.db)
         self.documents = Documents(self.db)
         self.series = SeriesStore(self.db)
 
