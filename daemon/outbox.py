@@ -248,7 +248,7 @@ def _attempt(
     """Make one attempt and record its outcome before returning it."""
     recipients = ", ".join(item.recipients)
     with _senders_lock(outbox, exclusive=False), ExitStack() as handing_over:
-        claimed = False
+        claimed = recorded = False
 
         def handover() -> bool:
             nonlocal claimed
@@ -259,10 +259,20 @@ def _attempt(
             claimed = outbox.claim(item.id, clock())
             return claimed
 
+        def taken() -> None:
+            nonlocal recorded
+            _record(item, ("sent", None, None), claimed, outbox, clock)
+            recorded = True
+            handing_over.close()  # a stop asked for meanwhile need not wait for the goodbye
+
         try:
-            if not transport.send(message, list(item.recipients), handover):
+            if not transport.send(message, list(item.recipients), handover, taken):
                 return _Result(_Outcome.TAKEN)
         except MailError as exc:
+            if recorded:
+                # Taken, then something else went wrong (recipients refused in part).
+                log.warning("email %s delivered, but: %s", item.message_id, exc)
+                return _Result(_Outcome.SENT, str(exc))
             if exc.unknown and claimed:
                 log.warning(
                     "email %s to %s may or may not have arrived (%s); not sending it again by"
@@ -275,7 +285,8 @@ def _attempt(
                 _record(item, ("unconfirmed", str(exc), None), claimed, outbox, clock)
                 return _Result(_Outcome.UNCONFIRMED, str(exc))
             return _not_delivered(outbox, item, exc, retry, clock, attempts, tries, claimed)
-        _record(item, ("sent", None, None), claimed, outbox, clock)
+        if not recorded:
+            _record(item, ("sent", None, None), claimed, outbox, clock)
     log.info("email %s delivered to %s", item.message_id, recipients)
     return _Result(_Outcome.SENT)
 

@@ -12,12 +12,12 @@ import logging
 import os
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
 from cadence.daemon.core.errors import MailError
-from cadence.daemon.mail import HandOver, always
+from cadence.daemon.mail import HandOver, always, nothing
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +59,17 @@ class MaildirTransport:
             (self.path / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def send(
-        self, message: EmailMessage, recipients: Sequence[str], handover: HandOver = always
+        self,
+        message: EmailMessage,
+        recipients: Sequence[str],
+        handover: HandOver = always,
+        taken: Callable[[], None] = nothing,
     ) -> bool:
         """Given a message and its envelope recipients, store it once in ``new/``
         (recipients recorded as Delivered-To lines, as local delivery agents do),
-        calling ``handover`` just before linking it there; return True when it is
-        there, False when ``handover`` called it off. Raise MailError."""
+        calling ``handover`` just before linking it there and ``taken`` once it is
+        there; return True when it is there, False when ``handover`` called it
+        off. Raise MailError."""
         message_id = message["Message-ID"]
         if not message_id:
             raise self._error("message has no Message-ID; cannot deliver it once", permanent=True)
@@ -72,6 +77,7 @@ class MaildirTransport:
             raise self._error(f"invalid recipients {list(recipients)!r}", permanent=True)
         if self.delivered(str(message_id)):
             log.info("%s: %s already delivered; not writing it again", self.name, message_id)
+            taken()
             return True
         try:
             envelope = "".join(f"Delivered-To: {r.strip()}\n" for r in recipients)
@@ -87,6 +93,7 @@ class MaildirTransport:
             raise self._error(f"cannot write {name}", exc) from exc
         if stored:
             log.debug("%s: stored %s as new/%s", self.name, message_id, name)
+            taken()
         return stored
 
     def _store(self, name: str, data: bytes, handover: HandOver) -> bool:

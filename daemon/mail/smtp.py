@@ -17,14 +17,15 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+import socket
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Literal
 
 from cadence.daemon.core.errors import MailError
-from cadence.daemon.mail import HandOver, always
+from cadence.daemon.mail import HandOver, always, nothing
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -47,6 +48,7 @@ class _Client(smtplib.SMTP):
     """smtplib's client with a DATA step in two phases (see the module)."""
 
     handover: HandOver = staticmethod(always)
+    taken: Callable[[], None] = staticmethod(nothing)
 
     def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
         self.putcmd("data")
@@ -65,9 +67,12 @@ class _Client(smtplib.SMTP):
             raise _CalledOff
         self.send(b".\r\n")
         try:
-            return self.getreply()
+            code, reply = self.getreply()
         except (smtplib.SMTPException, OSError) as exc:
             raise _AnswerLost(str(exc) or type(exc).__name__) from exc
+        if code == 250:
+            self.taken()  # recorded now, not after the goodbye
+        return code, reply
 
 
 class _SslClient(smtplib.SMTP_SSL, _Client):
@@ -136,6 +141,12 @@ class SmtpTransport:
                 client = _SslClient(self.host, self.port, timeout=self.timeout, context=context)
             else:
                 client = _Client(self.host, self.port, timeout=self.timeout)
+            if client.sock is not None:
+                # The final "." goes out on its own, after the hand-over is recorded:
+                # Nagle's algorithm would hold it back until the server acknowledges
+                # the message data (up to 40 ms of delayed ACK), and for as long the
+                # email would sit in the uncertain state.
+                client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             client.ehlo()
             if self.security == "starttls":
                 if not client.has_extn("starttls"):
@@ -216,18 +227,22 @@ class SmtpTransport:
         return self._error(f"recipients refused: {each}", permanent=permanent)
 
     def send(
-        self, message: EmailMessage, recipients: Sequence[str], handover: HandOver = always
+        self,
+        message: EmailMessage,
+        recipients: Sequence[str],
+        handover: HandOver = always,
+        taken: Callable[[], None] = nothing,
     ) -> bool:
         """Given a message and its envelope recipients, deliver it, calling ``handover``
-        just before the end of the message data; return True when the server took
-        it, False when ``handover`` called it off. Raise MailError: ``permanent`` for
-        5xx refusals and failed logins, ``unknown`` when the connection was lost
-        after the end of the data."""
+        just before the end of the message data and ``taken`` when the server says
+        it took it; return True when it did, False when ``handover`` called it off.
+        Raise MailError: ``permanent`` for 5xx refusals and failed logins,
+        ``unknown`` when the connection was lost after the end of the data."""
         if not recipients:
             raise self._error("no recipients", permanent=True)
         try:
             with self._session() as client:
-                client.handover = handover
+                client.handover, client.taken = handover, taken
                 refused = client.send_message(message, to_addrs=list(recipients))
                 if refused:
                     # Some recipients accepted it: a retry would deliver to them twice,

@@ -253,9 +253,26 @@ def test_a_refusal_after_the_end_of_data_is_certain(server: SmtpTestServer) -> N
     server.data_reply = "451 4.3.0 Try again later"
     called: list[bool] = []
     with pytest.raises(MailError) as caught:
-        plain(server).send(sample(), RECIPIENTS, lambda: called.append(True) or True)
+        plain(server).send(
+            sample(), RECIPIENTS, lambda: called.append(True) or True, lambda: called.append(False)
+        )
     assert not caught.value.unknown
-    assert called == [True]
+    assert called == [True]  # handed over, never taken
+
+
+def test_the_hand_over_and_the_taking_are_announced_in_order(harness: Harness) -> None:
+    events: list[str] = []
+
+    def handover() -> bool:
+        # Nothing has arrived yet when the hand-over begins.
+        events.append(f"handover with {len(harness.received())} received")
+        return True
+
+    def taken() -> None:
+        events.append(f"taken with {len(harness.received())} received")
+
+    assert harness.transport.send(sample(), RECIPIENTS, handover, taken) is True
+    assert events == ["handover with 0 received", "taken with 1 received"]
 
 
 def test_a_handover_called_off_delivers_nothing(harness: Harness) -> None:

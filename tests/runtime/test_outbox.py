@@ -12,7 +12,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -21,7 +21,7 @@ import pytest
 from cadence.daemon import interrupts
 from cadence.daemon.core.errors import NotFoundError, UsageError
 from cadence.daemon.interrupts import Stopping
-from cadence.daemon.mail import HandOver, Transport, always
+from cadence.daemon.mail import HandOver, Transport, always, nothing
 from cadence.daemon.mail.maildir import MaildirTransport
 from cadence.daemon.mail.smtp import SmtpTransport
 from cadence.daemon.outbox import RetryPolicy, deliver_due, settle_interrupted
@@ -82,13 +82,17 @@ class ClaimedMeanwhile:
         self.name = inner.name
 
     def send(
-        self, message: EmailMessage, recipients: Sequence[str], handover: HandOver = always
+        self,
+        message: EmailMessage,
+        recipients: Sequence[str],
+        handover: HandOver = always,
+        taken: Callable[[], None] = nothing,
     ) -> bool:
         def late() -> bool:
             assert self.other.outbox.claim(self.item_id, NOW)
             return handover()
 
-        return self.inner.send(message, recipients, late)
+        return self.inner.send(message, recipients, late, taken)
 
     def delivered(self, message_id: str) -> bool | None:
         return self.inner.delivered(message_id)
