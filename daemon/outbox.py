@@ -54,6 +54,7 @@ _unrecorded: dict[str, tuple[str, str | None, datetime | None]] = {}
 
 # The command that sends an unconfirmed (or failed) email again, on purpose.
 RESEND = "cadence outbox resend {id}"
+_AS_STORED = policy.SMTP.clone(refold_source="none")
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,9 @@ def _deliver(
     errors: list[str],
 ) -> _Outcome:
     """Deliver one email, with up to ``retry.quick_tries`` attempts; return how it ended."""
-    message = message_from_bytes(item.message, policy=policy.SMTP)
+    # Sent as it was rendered and stored: the headers were folded then (see
+    # core/headers.py), and refolding could only break them.
+    message = message_from_bytes(item.message, policy=_AS_STORED)
     assert isinstance(message, EmailMessage)
     attempts = item.attempts
     for tries in range(1, max(retry.quick_tries, 1) + 1):

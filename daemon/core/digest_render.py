@@ -16,6 +16,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from cadence.daemon.core.headers import mailbox, set_addresses
 from cadence.daemon.core.messages import clean
 from cadence.daemon.core.model import Owner, Person, Proposal
 from cadence.daemon.core.report import Adherence, Report
@@ -216,8 +217,8 @@ def digest_email(
     """Given the digest's content, the sender, the recipients and the Message-ID, return
     the email (text and HTML parts)."""
     message = EmailMessage()
-    message["From"] = clean(sender)
-    message["To"] = ", ".join(clean(a) for a in to)
+    set_addresses(message, "From", [mailbox(clean(sender))])
+    set_addresses(message, "To", [mailbox(clean(a)) for a in to])
     message["Subject"] = _subject(digest)
     message["Message-ID"] = clean(message_id)
     message["Date"] = format_datetime(digest.now.astimezone(digest.owner.zone))
