@@ -51,6 +51,7 @@ from cadence.daemon.core.reconcile import is_live, one_on_ones
 from cadence.daemon.core.report import Report
 from cadence.daemon.core.series import event_id, settings_of
 from cadence.daemon.core.slots import slot_is_free
+from cadence.daemon.core.urls import feed_url_problem
 from cadence.daemon.credentials import credential
 from cadence.daemon.cycle import (
     CycleReport,
@@ -74,6 +75,12 @@ from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
 from cadence.daemon.writing import series_spec
 
 log = logging.getLogger(__name__)
+
+
+def _check_busy_feed(person: Person) -> None:
+    problem = feed_url_problem(person.busy_feed) if person.busy_feed else None
+    if problem:
+        raise UsageError(f"the busy feed of {person.email}: {problem}")
 
 
 class Engine:
@@ -233,6 +240,7 @@ class Engine:
         return found
 
     def add_person(self, person: Person) -> Person:
+        _check_busy_feed(person)
         now = self.clock()
         local_today = now.astimezone(self.config.owner.zone).date()
         person = replace(person, anchor=local_today)
@@ -245,6 +253,7 @@ class Engine:
 
     def update_person(self, email: str, **changes: Any) -> Person:
         person = replace(self.person(email), **changes)
+        _check_busy_feed(person)
         self.store.people.update(person, self.clock())
         self._people_changed()
         return person
