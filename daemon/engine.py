@@ -52,7 +52,7 @@ from cadence.daemon.core.report import Report
 from cadence.daemon.core.series import event_id, settings_of
 from cadence.daemon.core.slots import slot_is_free
 from cadence.daemon.core.urls import feed_url_problem
-from cadence.daemon.credentials import credential
+from cadence.daemon.credentials import credential, private_file
 from cadence.daemon.cycle import (
     CycleReport,
     availability,
@@ -313,6 +313,7 @@ class Engine:
             return report
         with tempfile.TemporaryDirectory(prefix="cadence-dry-run-") as tmp:
             copy = Path(tmp) / "state.db"
+            private_file(copy)
             target = sqlite3.connect(copy)
             with target:
                 self.store.db.conn.backup(target)

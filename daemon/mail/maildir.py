@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from cadence.daemon.core.errors import MailError
+from cadence.daemon.credentials import private_directory
 from cadence.daemon.mail import HandOver, always, nothing
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class MaildirTransport:
 
     def _prepare(self) -> None:
         for sub in _SUBDIRS:
-            (self.path / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_directory(self.path / sub)
 
     def send(
         self,
