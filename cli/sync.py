@@ -9,7 +9,6 @@ import click
 from cadence.cli.context import App, pass_app, print_json
 from cadence.cli.outbox import unconfirmed_json, unconfirmed_line
 from cadence.daemon.config_schema import render_example
-from cadence.daemon.credentials import write_secret
 from cadence.daemon.cycle import CycleReport
 
 
@@ -28,8 +27,8 @@ def init(app: App, backend: str, force: bool) -> None:
     path = app.path
     if path.exists() and not force:
         raise click.UsageError(f"{path} exists; edit it, or pass --force to overwrite it")
-    # 0600: the config will hold the calendar's secret address.
-    write_secret(path, render_example(backend))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_example(backend), encoding="utf-8")
     click.echo(f"Wrote {path}. Fill in [owner] and the calendar address, then run `cadence sync`.")
 
 
