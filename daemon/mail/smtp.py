@@ -170,7 +170,7 @@ class SmtpTransport:
         except _AnswerLost as exc:
             raise self._error(
                 f"connection lost after the whole message was sent ({exc}); the server may "
-                "have taken it, so it is not sent again by itself",
+                "have taken it",
                 unknown=True,
             ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
