@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -245,6 +246,18 @@ def test_connection_dropped_after_the_end_of_data_is_unknown(server: SmtpTestSer
     assert "may have taken it" in str(caught.value)
     assert called == [True]
     # The server has it: a blind retry would deliver a second copy.
+    assert len(server.messages) == 1
+
+
+@pytest.mark.slow
+def test_no_answer_to_the_end_of_data_within_the_timeout_is_unknown(
+    server: SmtpTestServer,
+) -> None:
+    # The server keeps the message and takes longer to answer than the client waits.
+    server.on_message = lambda _: time.sleep(1.0)
+    with pytest.raises(MailError) as caught:
+        SmtpTransport(server.host, server.port, "none", timeout=0.3).send(sample(), RECIPIENTS)
+    assert caught.value.unknown
     assert len(server.messages) == 1
 
 
