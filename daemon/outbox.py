@@ -41,6 +41,7 @@ from email.message import EmailMessage
 
 from cadence.daemon.backoff import backoff
 from cadence.daemon.core.errors import MailError, StoreError
+from cadence.daemon.credentials import private_file
 from cadence.daemon.interrupts import pause, shielded
 from cadence.daemon.mail import Transport
 from cadence.daemon.store import Outbox, OutboxItem
@@ -118,7 +119,8 @@ def _senders_lock(outbox: Outbox, *, exclusive: bool) -> Iterator[bool]:
     sending while the daemon runs.
     """
     path = outbox.db.path.with_name(outbox.db.path.name + ".senders")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    private_file(path)  # 0600 whatever the umask; a lock needs no write access
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)

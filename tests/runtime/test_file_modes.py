@@ -10,11 +10,14 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cadence.daemon.credentials import private_directory, private_file
-from cadence.daemon.store import Store
+from cadence.daemon.mail.maildir import MaildirTransport
+from cadence.daemon.outbox import deliver_due
+from cadence.daemon.store import NewMail, Store
 
 from tests.support import feeds
 from tests.support.configs import write_config
@@ -41,6 +44,19 @@ def test_the_state_database_and_its_companions_are_private(tmp_path: Path, umask
         files = [path, path.with_name("state.db-wal"), path.with_name("state.db-shm")]
         assert [mode(f) for f in files] == [0o600, 0o600, 0o600]
     assert mode(tmp_path / "new") == mode(tmp_path / "new" / "deeper") == 0o700
+
+
+def test_the_senders_lock_is_private_and_usable_whatever_the_umask(
+    tmp_path: Path, umask: int
+) -> None:
+    now = datetime(2026, 11, 23, 8, tzinfo=UTC)
+    with Store(tmp_path / "state.db") as store:
+        for key in ("a", "b"):  # the second delivery opens the lock file made by the first
+            raw = f"Message-ID: <{key}@x>\r\nSubject: x\r\n\r\nx\r\n".encode()
+            store.outbox.enqueue(NewMail(key, f"<{key}@x>", ("o@example.com",), raw), now)
+            assert deliver_due(store.outbox, MaildirTransport(tmp_path / "mail"), now).sent == 1
+    assert mode(tmp_path / "state.db.senders") == 0o600
+    assert mode(tmp_path / "mail") == mode(tmp_path / "mail" / "new") == 0o700
 
 
 def test_an_existing_state_readable_by_others_is_made_private(tmp_path: Path) -> None:
