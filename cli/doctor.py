@@ -45,6 +45,7 @@ def doctor(ctx: click.Context, app: App, as_json: bool) -> None:
                  as configured; no mail is sent (maildir: it is writable)
       inbox      with [email.inbox]: connect, log in, open the folder;
                  nothing is read or marked
+      outbox     no email unconfirmed (it may not have arrived) or failed
       agendas    files can be created in the agenda directory
 
     No mail is sent, no agenda is written and no source's health changes (the

@@ -17,6 +17,7 @@ from cadence.cli.context import App
 from cadence.cli.daemon import daemon
 from cadence.cli.doctor import doctor
 from cadence.cli.inbox import inbox
+from cadence.cli.outbox import outbox
 from cadence.cli.people import person
 from cadence.cli.proposals import agenda, proposals
 from cadence.cli.report import report
@@ -101,6 +102,7 @@ cli.add_command(agenda)
 cli.add_command(doctor)
 cli.add_command(report)
 cli.add_command(inbox)
+cli.add_command(outbox)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import click
 from cadence.daemon.core.model import Cadence, Kind
+from cadence.daemon.core.urls import feed_url_problem
 from cadence.daemon.core.values import (
     parse_clock,
     parse_date,
@@ -51,6 +52,14 @@ def _positive_duration(text: str) -> Any:
     return value
 
 
+def _feed(text: str) -> str:
+    problem = feed_url_problem(text)
+    if problem:
+        # Never quoted back: the address may be a secret one.
+        raise ValueError(problem)
+    return text.strip()
+
+
 CADENCE = ValueType("CADENCE", Cadence.parse)
 DAY = ValueType("DAY", parse_weekday)
 CLOCK = ValueType("HH:MM", parse_clock)
@@ -59,3 +68,4 @@ EMAIL = ValueType("EMAIL", parse_email)
 ZONE = ValueType("TZ", parse_zone)
 DATE = ValueType("DATE", parse_date)
 KIND = ValueType("KIND", _kind)
+FEED = ValueType("URL", _feed)

@@ -11,6 +11,7 @@ import click
 from cadence.cli import params
 from cadence.cli.context import App, pass_app, print_json, table
 from cadence.daemon.core.model import WEEKDAYS, Person
+from cadence.daemon.core.urls import shown_url
 from cadence.daemon.core.values import format_duration
 
 
@@ -26,7 +27,7 @@ def person_json(p: Person) -> dict[str, Any]:
         "timezone": p.timezone,
         "paused_until": p.paused_until.isoformat() if p.paused_until else None,
         "paused": p.paused,
-        "busy_feed": p.busy_feed,
+        "busy_feed": shown_url(p.busy_feed) if p.busy_feed else None,
     }
 
 
@@ -58,7 +59,12 @@ def _options(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any
             help="report, manager, peer, cross-functional or skip-level [default: report].",
         ),
         click.option("--timezone", type=params.ZONE, help="Their IANA timezone, if not yours."),
-        click.option("--busy-feed", metavar="URL", help="Their free/busy ICS feed (URL or path)."),
+        click.option(
+            "--busy-feed",
+            type=params.FEED,
+            metavar="URL",
+            help="Their free/busy ICS feed (https:// address or path).",
+        ),
     ]
 
     def apply(func: Callable[..., Any]) -> Callable[..., Any]:

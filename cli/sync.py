@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 from cadence.cli.context import App, pass_app, print_json
+from cadence.cli.outbox import unconfirmed_json, unconfirmed_line
 from cadence.daemon.config_schema import render_example
 from cadence.daemon.cycle import CycleReport
 
@@ -115,6 +116,9 @@ def status(app: App, as_json: bool) -> None:
                     "failed": info["outbox_failed"],
                     "unconfirmed": info["outbox_unconfirmed"],
                 },
+                "unconfirmed_emails": [
+                    unconfirmed_json(e, zone) for e in info["unconfirmed_emails"]
+                ],
                 "open_proposals": info["open_proposals"],
                 "people": info["people"],
             }
@@ -133,6 +137,8 @@ def status(app: App, as_json: bool) -> None:
         f"Outbox:      {info['outbox_pending']} waiting, {info['outbox_failed']} failed, "
         f"{info['outbox_unconfirmed']} unconfirmed"
     )
+    for email in info["unconfirmed_emails"]:
+        click.echo(f"  {unconfirmed_line(email)}")
     for s in sources:
         state = "ok" if s["healthy"] else f"FAILING ({s['failures']}x): {s['last_error']}"
         click.echo(f"Source {s['name']}: {s['location']}: {state}")

@@ -19,6 +19,7 @@ from typing import Any
 from cadence.daemon.config_schema import REQUIRED, SCHEMA
 from cadence.daemon.core.errors import ConfigError, Problem
 from cadence.daemon.core.model import Owner, WorkingHours
+from cadence.daemon.core.urls import feed_url_problem
 from cadence.daemon.core.values import parse_email
 from cadence.daemon.google.settings import GoogleConfig
 
@@ -218,6 +219,11 @@ def build_config(data: dict[str, Any], path: Path, env: dict[str, str]) -> Confi
     backend = v.get("calendar.backend")
     if backend == "ics" and not v.get("calendar.ics.url"):
         problems.append(Problem("calendar.ics.url", "missing; the ics backend needs a feed"))
+    if v.get("calendar.ics.url"):
+        # Said in words that never quote the address: it may be a secret one.
+        problem = feed_url_problem(v["calendar.ics.url"])
+        if problem:
+            problems.append(Problem("calendar.ics.url", problem))
     if backend == "google" and not (
         v.get("calendar.google.token") or v.get("calendar.google.service_account")
     ):

@@ -3,6 +3,11 @@
 A secret comes from the environment, from systemd's credentials directory
 (``LoadCredential=``), or from a file that only its owner can read. It is never
 logged and never written anywhere but a 0600 file, atomically.
+
+The files cadence keeps for itself (the state database, its lock file, a
+Maildir it delivers into, an OAuth token) hold people's names, calendars and
+emails: they are made 0600 and the directories cadence creates for them 0700,
+whatever the umask (:func:`private_file`, :func:`private_directory`).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from contextlib import suppress
 from pathlib import Path
 
 from cadence.daemon.core.errors import ConfigError, Problem
@@ -48,10 +54,47 @@ def require_private(path: Path, where: str) -> None:
         raise ConfigError([Problem(where, f"{path} is readable by others; run: chmod 600 {path}")])
 
 
+def private_directory(path: Path) -> None:
+    """Create ``path`` and its missing parents with mode 0700, whatever the umask; leave
+    directories that exist as they are. Raise OSError."""
+    missing: list[Path] = []
+    while not path.exists() and path.parent != path:
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # made meanwhile by another process
+        directory.chmod(0o700)  # the umask may have taken more than group and others
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 (whatever the umask) unless it exists; take
+    group's and others' access away from an existing one. Raise OSError."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            mode = stat.S_IMODE(os.fstat(descriptor).st_mode)
+            if mode & (stat.S_IRWXG | stat.S_IRWXO):
+                # Someone else's file cannot be changed; it is theirs to keep private.
+                with suppress(PermissionError):
+                    os.fchmod(descriptor, mode & stat.S_IRWXU)
+        finally:
+            os.close(descriptor)
+        return
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
 def write_secret(path: Path, content: str) -> None:
     """Write ``content`` to ``path`` atomically with mode 0600 (never visible half-written
     or with wider permissions)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o600)

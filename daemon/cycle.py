@@ -452,7 +452,7 @@ def run_cycle(
     store = svc.store
     people = store.people.all()
     if not dry_run:
-        settle_interrupted(store.proposals, svc.transport, now)
+        settle_interrupted(store.outbox, svc.transport, now)
     changed = read_sources(svc, people, now, report)
     if listen is not None and not dry_run:
         svc.heartbeat()
@@ -472,7 +472,7 @@ def run_cycle(
         report.errors += queue_digest(svc, now)
         try:
             delivery = deliver_due(
-                store.proposals, svc.transport, now, retry_policy(svc.config), svc.heartbeat
+                store.outbox, svc.transport, now, retry_policy(svc.config), svc.heartbeat
             )
         except CadenceError as exc:
             report.errors.append({"source": svc.transport.name, "message": str(exc)})

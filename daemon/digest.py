@@ -19,7 +19,7 @@ from cadence.daemon.adherence import DEFAULT_WEEKS, agenda_links, load_report
 from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.config import DigestConfig
 from cadence.daemon.core.agenda import open_action_items
-from cadence.daemon.core.digest_render import Digest, Meeting, digest_email
+from cadence.daemon.core.digest_render import Digest, Meeting, UncertainEmail, digest_email
 from cadence.daemon.core.errors import AgendaError, CadenceError
 from cadence.daemon.core.model import Occurrence, Person
 from cadence.daemon.core.reconcile import is_live, one_on_ones
@@ -132,6 +132,10 @@ def build_digest(svc: Services, now: datetime, week: str) -> Digest:
         links=agenda_links(svc.agendas, people),
         proposals=tuple(proposals),
         meetings=tuple(_meetings(people, occurrences, svc, now)),
+        unconfirmed=tuple(
+            UncertainEmail(i.id, i.recipients, i.subject)
+            for i in store.outbox.items(["unconfirmed"])
+        ),
     )
 
 
@@ -147,7 +151,7 @@ def queue_digest(svc: Services, now: datetime) -> list[dict[str, str]]:
     try:
         content = build_digest(svc, now, week)
         message = digest_email(content, sender=email.sender, to=email.to, message_id=mid)
-        store.proposals.enqueue(NewMail(key, mid, email.to, bytes(message)), now)
+        store.outbox.enqueue(NewMail(key, mid, email.to, bytes(message)), now)
         # Only saves work: the outbox key alone already keeps the week to one email.
         store.set_meta(META_KEY, week)
     except CadenceError as exc:

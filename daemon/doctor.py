@@ -117,6 +117,7 @@ def planned_checks(engine: Engine) -> Iterator[tuple[str, Probe]]:
     yield engine.config.email.transport, check_mail
     if engine.config.email.inbox.enabled:
         yield "inbox", check_inbox
+    yield "outbox", check_outbox
     yield "agendas", check_agendas
 
 
@@ -299,6 +300,39 @@ def _inbox_fix(message: str, engine: Engine) -> str:
         f"check email.inbox.imap.host, port and security in {config}, "
         "and that the mail server is up"
     )
+
+
+def check_outbox(engine: Engine) -> Outcome:
+    """Say which emails need the owner's word: unconfirmed ones (they may or may
+    not have arrived) and failed ones (refused, or tried too often)."""
+    try:
+        found = engine.outbox()
+    except (CadenceError, sqlite3.Error) as exc:
+        return failed(f"cannot read the outbox: {exc}", "see the state check above")
+    unsure = [e for e in found if e.status == "unconfirmed"]
+    refused = [e for e in found if e.status == "failed"]
+    waiting = len(found) - len(unsure) - len(refused)
+    if not unsure and not refused:
+        return passed(f"{waiting} email{'' if waiting == 1 else 's'} waiting; none unconfirmed")
+    details, fixes = [], []
+    if unsure:
+        details.append(
+            f"{len(unsure)} may or may not have arrived: " + "; ".join(e.describe() for e in unsure)
+        )
+        fixes.append(
+            "check with the recipients; "
+            + ", ".join(f"`{e.resend_command}`" for e in unsure)
+            + " sends it again; "
+            + ", ".join(f"`{e.confirm_command}`" for e in unsure)
+            + " records it arrived"
+        )
+    if refused:
+        details.append(
+            f"{len(refused)} not delivered: "
+            + "; ".join(f"{e.describe()} ({e.last_error})" for e in refused)
+        )
+        fixes.append("fix the cause, then " + ", ".join(f"`{e.resend_command}`" for e in refused))
+    return failed("; ".join(details), "; ".join(fixes))
 
 
 # -- agendas ------------------------------------------------------------------

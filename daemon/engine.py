@@ -53,7 +53,8 @@ from cadence.daemon.core.reconcile import is_live, one_on_ones
 from cadence.daemon.core.report import Report
 from cadence.daemon.core.series import event_id, settings_of
 from cadence.daemon.core.slots import slot_is_free
-from cadence.daemon.credentials import credential
+from cadence.daemon.core.urls import feed_url_problem
+from cadence.daemon.credentials import credential, private_file
 from cadence.daemon.cycle import (
     CycleReport,
     availability,
@@ -72,11 +73,18 @@ from cadence.daemon.mail.maildir import MaildirTransport
 from cadence.daemon.mail.smtp import SmtpTransport
 from cadence.daemon.outbox import Delivery, deliver_due
 from cadence.daemon.proposing import Accepted, ProposalMailer, organizers_event
+from cadence.daemon.queued_mail import QueuedEmail, confirm, listing, resend, unconfirmed
 from cadence.daemon.store import SeriesRecord, Store
 from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
 from cadence.daemon.writing import series_spec
 
 log = logging.getLogger(__name__)
+
+
+def _check_busy_feed(person: Person) -> None:
+    problem = feed_url_problem(person.busy_feed) if person.busy_feed else None
+    if problem:
+        raise UsageError(f"the busy feed of {person.email}: {problem}")
 
 
 class Engine:
@@ -241,6 +249,7 @@ class Engine:
         return found
 
     def add_person(self, person: Person) -> Person:
+        _check_busy_feed(person)
         now = self.clock()
         local_today = now.astimezone(self.config.owner.zone).date()
         person = replace(person, anchor=local_today)
@@ -253,6 +262,7 @@ class Engine:
 
     def update_person(self, email: str, **changes: Any) -> Person:
         person = replace(self.person(email), **changes)
+        _check_busy_feed(person)
         self.store.people.update(person, self.clock())
         self._people_changed()
         return person
@@ -313,6 +323,7 @@ class Engine:
             return report
         with tempfile.TemporaryDirectory(prefix="cadence-dry-run-") as tmp:
             copy = Path(tmp) / "state.db"
+            private_file(copy)
             target = sqlite3.connect(copy)
             with target:
                 self.store.db.conn.backup(target)
@@ -353,22 +364,37 @@ class Engine:
         Raise UsageError when no inbox is configured, SourceError when it fails."""
         now = self.clock()
         report = check_inbox(self.inbox, self.store, self.config, self, now)
-        deliver_due(self.store.proposals, self.transport, now, retry_policy(self.config))
+        deliver_due(self.store.outbox, self.transport, now, retry_policy(self.config))
         return report
 
     def next_mail_at(self) -> datetime | None:
         """Return when the next queued email is due (None when the outbox is empty)."""
-        return self.store.proposals.next_attempt()
+        return self.store.outbox.next_due()
 
     def deliver_mail(self, heartbeat: Callable[[], None] | None = None) -> Delivery:
         """Send the queued emails that are due, without a whole cycle."""
         return deliver_due(
-            self.store.proposals,
+            self.store.outbox,
             self.transport,
             self.clock(),
             retry_policy(self.config),
             heartbeat or (lambda: None),
         )
+
+    # -- the outbox ---------------------------------------------------------
+
+    def outbox(self, *, include_sent: bool = False) -> list[QueuedEmail]:
+        """The emails waiting, failed or unconfirmed (and sent, with ``include_sent``)."""
+        return listing(self.store.outbox, include_sent=include_sent)
+
+    def resend(self, item_id: int) -> QueuedEmail:
+        """Send an unconfirmed or failed email again, on purpose; return how it ended."""
+        now = self.clock()
+        return resend(self.store.outbox, self.transport, item_id, now, retry_policy(self.config))
+
+    def confirm(self, item_id: int) -> QueuedEmail:
+        """Record that an unconfirmed email did arrive."""
+        return confirm(self.store.outbox, item_id)
 
     # -- proposals ----------------------------------------------------------
 
@@ -442,7 +468,7 @@ class Engine:
             accepted = Accepted(slot, "invited", person.email)
         if now <= slot.start <= now + self.config.agenda.prepare_ahead:
             self.agendas.prepare(person, self.config.owner, slot.start)
-        deliver_due(self.store.proposals, self.transport, now, retry_policy(self.config))
+        deliver_due(self.store.outbox, self.transport, now, retry_policy(self.config))
         return accepted
 
     def _write_accepted(
@@ -578,7 +604,7 @@ class Engine:
     def status(self) -> dict[str, Any]:
         store = self.store
         last = store.last_cycle()
-        backlog = store.proposals.outbox(["pending", "sending"])
+        backlog = store.outbox.items(["pending", "sending"])
         planned = store.get_meta("next_run")
         next_run = datetime.fromisoformat(planned) if planned else None
         if last and (next_run is None or next_run < last["finished_at"]):
@@ -589,8 +615,9 @@ class Engine:
             "next_run": next_run,
             "sources": store.observations.sources(),
             "outbox_pending": len(backlog),
-            "outbox_failed": len(store.proposals.outbox(["failed"])),
-            "outbox_unconfirmed": len(store.proposals.outbox(["unconfirmed"])),
+            "outbox_failed": len(store.outbox.items(["failed"])),
+            "outbox_unconfirmed": len(store.outbox.items(["unconfirmed"])),
+            "unconfirmed_emails": unconfirmed(store.outbox),
             "open_proposals": len(store.proposals.all()),
             "people": len(store.people.all()),
         }

@@ -219,7 +219,7 @@ class _Reader:
         return NewMail(key, mid, email.to, bytes(message))
 
     def _proposal_message_id(self, proposal: Proposal) -> str | None:
-        for item in self.store.proposals.outbox():
+        for item in self.store.outbox.items():
             if item.proposal_id == proposal.id and item.key.startswith("proposal:"):
                 return item.message_id
         return None
@@ -258,7 +258,7 @@ class _Reader:
 
         def within() -> None:
             self._record(ref, mail, "book", proposal.id, detail, mark=True)
-            self.store.proposals.enqueue(confirmation, self.now)
+            self.store.outbox.enqueue(confirmation, self.now)
 
         try:
             self.acting.accept(proposal.id, number, fresh=self.fresh, within=within)
@@ -281,7 +281,7 @@ class _Reader:
 
         def within() -> None:
             self._record(ref, mail, "dismiss", proposal.id, detail, mark=True)
-            self.store.proposals.enqueue(confirmation, self.now)
+            self.store.outbox.enqueue(confirmation, self.now)
 
         try:
             self.acting.dismiss(proposal.id, within=within)
@@ -318,7 +318,7 @@ class _Reader:
         detail = f"answered: {why} (proposal #{proposal.id})"
         with self.store.db.transaction():
             self._record(ref, mail, "answer", proposal.id, detail, mark=True)
-            self.store.proposals.enqueue(answer, self.now)
+            self.store.outbox.enqueue(answer, self.now)
         self._acted(mail, "answer", proposal.id, detail, why=str(why))
 
 

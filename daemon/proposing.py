@@ -198,4 +198,4 @@ class ProposalMailer:
             text=text,
             message_id=mid,
         )
-        self.store.proposals.enqueue(NewMail(f"alert:{key}", mid, email.to, bytes(message)), now)
+        self.store.outbox.enqueue(NewMail(f"alert:{key}", mid, email.to, bytes(message)), now)

@@ -302,7 +302,7 @@ class Service:
         except CadenceError as exc:
             log.error("email delivery failed: %s", _one_line(str(exc)))
             return
-        if delivery.sent or delivery.failed:
+        if delivery.sent or delivery.failed or delivery.unconfirmed:
             self._last_result = (
                 "ok" if not delivery.errors else f"error: {_one_line(delivery.errors[0])}"
             )

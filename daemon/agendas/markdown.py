@@ -3,8 +3,16 @@
 The directory can be a synced folder, a git checkout or a path a web server
 publishes (then ``base_url`` is where it is published). Files belong to the
 people who edit them: cadence only adds sections, writes atomically, keeps the
-file's mode, follows a symlinked file to its target, and backs off when the file
+file's mode (a new file gets the owner's umask, as any editor would give it, so
+the owner decides how widely agendas are shared), and backs off when the file
 changed while it was working on it.
+
+A symlink in the directory is followed only while it stays inside the
+directory (an agenda kept in a subfolder, say): one that leads out of it is
+refused, for reading and writing alike, since whoever can plant a link there
+could otherwise have cadence write into (or mail out) any file the user can
+reach. The final step of every write is a rename, which replaces a link
+rather than writing through it, and files are read without following one.
 """
 
 from __future__ import annotations
@@ -13,8 +21,8 @@ import errno
 import hashlib
 import os
 import re
+import secrets
 import stat
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -26,7 +34,8 @@ from cadence.daemon.core.agenda import new_document, prepare_document
 from cadence.daemon.core.errors import AgendaError
 from cadence.daemon.core.model import Owner, Person
 
-NEW_FILE_MODE = 0o644
+# A new agenda is created like any document: this, less the umask.
+NEW_FILE_MODE = 0o666
 _ATTEMPTS = 3
 _MAX_STEM = 120
 _UNSAFE = re.compile(r"[^a-z0-9._-]")
@@ -62,12 +71,15 @@ def _reported(doing: str, path: Path) -> Iterator[None]:
 
 
 def _read(path: Path) -> str | None:
-    """Given a path, return its text, or None if there is no file."""
+    """Given a path, return its text, or None if there is no file; never follow a
+    symlink (it was checked before, and must not have been swapped in since)."""
     with _reported("read agenda", path):
         try:
-            raw = path.read_bytes()
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
             return None
+        with os.fdopen(descriptor, "rb") as handle:
+            raw = handle.read()
     try:
         # Bytes, not read_text(): newline translation would rewrite CRLF files.
         return raw.decode("utf-8")
@@ -96,16 +108,19 @@ def _write(path: Path, text: str, expected: str | None) -> bool:
     is atomic), is synced, then renamed over the file. A new file is linked into
     place rather than renamed so that one created meanwhile is never replaced.
     """
-    mode = NEW_FILE_MODE
+    mode: int | None = None  # a new file: as created, the umask applied
     if expected is not None:
         with _reported("read agenda", path):
-            mode = stat.S_IMODE(path.stat().st_mode)
+            info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            raise AgendaError(f"agenda {path} became a symlink; cadence does not write through it")
+        mode = stat.S_IMODE(info.st_mode)
     with _reported("write agenda", path):
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        temporary = Path(name)
+        fd, temporary = _temporary(path)
         try:
             with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), mode)
+                if mode is not None:
+                    os.fchmod(handle.fileno(), mode)
                 handle.write(text.encode("utf-8"))
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -123,6 +138,19 @@ def _write(path: Path, text: str, expected: str | None) -> bool:
         finally:
             with suppress(FileNotFoundError):
                 temporary.unlink()
+
+
+def _temporary(path: Path) -> tuple[int, Path]:
+    """Create a new temporary file beside ``path`` (mode NEW_FILE_MODE less the umask);
+    return its descriptor and path."""
+    for _ in range(100):
+        candidate = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            return os.open(candidate, flags, NEW_FILE_MODE), candidate
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
 
 
 def _link_new(temporary: Path, path: Path) -> bool:
@@ -194,14 +222,26 @@ class MarkdownAgendas:
         )
 
     def text(self, person: Person) -> str | None:
-        """Given a person, return their agenda's text, or None if there is none yet."""
-        return _read(self.path(person))
+        """Given a person, return their agenda's text, or None if there is none yet.
+        Raise AgendaError for a symlink leading out of the directory."""
+        return _read(self._inside(self.path(person)))
 
     def _target(self, person: Person) -> Path:
         """Return the file to write: the agenda file, or its target when it is a
-        symlink (so a user's link into another folder stays a link)."""
+        symlink that stays inside the directory. Raise AgendaError otherwise."""
         with _reported("create agenda directory", self.directory):
             self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.path(person)
+        return self._inside(self.path(person))
+
+    def _inside(self, path: Path) -> Path:
+        if not path.is_symlink():
+            return path
         with _reported("follow symlinked agenda", path):
-            return path.resolve() if path.is_symlink() else path
+            target = path.resolve()
+            root = self.directory.resolve()
+        if not target.is_relative_to(root) or target == root:
+            raise AgendaError(
+                f"agenda {path} is a symlink leading out of {self.directory}; cadence neither"
+                " reads nor writes through it (put the file itself there instead)"
+            )
+        return target

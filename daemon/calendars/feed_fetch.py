@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 import socket
 from collections.abc import Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 from cadence.daemon import __version__
 from cadence.daemon.core.errors import SourceError
+from cadence.daemon.core.urls import feed_url_problem, shown_url
 
 __all__ = ["FetchResult", "fetch_feed", "icalendar_problem", "source_name"]
 
@@ -29,10 +29,6 @@ _HTTP_SCHEMES = {"http": "http", "https": "https", "webcal": "https", "webcals":
 _BOM = b"\xef\xbb\xbf"
 # A download: body, ETag, Last-Modified; None when the server answered 304.
 _Fetched = tuple[bytes, str | None, str | None] | None
-# A last path segment worth showing: a short file name such as basic.ics or
-# calendar.ics. Secret addresses end in tokens (Apple) or hide them higher up
-# the path (Google, Outlook); those are never shown.
-_FILE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,32}\.(ics|ical|ifb|vcs)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -53,30 +49,9 @@ class FetchResult:
 
 def source_name(location: str) -> str:
     """Given a feed location, return a name for logs and errors that holds no secret:
-    ``scheme://host/…/basic.ics`` for URLs (no credentials, query or token path),
-    file paths as given."""
-    parts = urlsplit(location)
-    scheme = parts.scheme.lower()
-    if scheme not in _HTTP_SCHEMES:
-        return location
-    host = _host(parts)
-    segments = [s for s in parts.path.split("/") if s]
-    last = unquote(segments[-1]) if segments else ""
-    shown = last if _FILE_NAME.fullmatch(last) and sum(c.isdigit() for c in last) <= 4 else ""
-    if not segments:
-        return f"{scheme}://{host}/"
-    if len(segments) == 1 and shown:
-        return f"{scheme}://{host}/{shown}"
-    return f"{scheme}://{host}/…/{shown}" if shown else f"{scheme}://{host}/…"
-
-
-def _host(parts: SplitResult) -> str:
-    """The host (and port) of a URL, without the credentials it may carry."""
-    try:
-        port = parts.port
-    except ValueError:  # a malformed port
-        return "(invalid address)"
-    return (parts.hostname or "") + (f":{port}" if port else "")
+    ``scheme://host/…/basic.ics`` for addresses, whatever the scheme (no credentials,
+    query or token path), file paths as given."""
+    return shown_url(location)
 
 
 def icalendar_problem(body: bytes, what: str = "the response") -> str | None:
@@ -113,7 +88,10 @@ def fetch_feed(
     None when unchanged, with the new state; raise SourceError naming the feed and what
     to do. ``setting`` names the configuration key that holds the location."""
     name = source_name(location)
-    parts = urlsplit(location)
+    problem = feed_url_problem(location)
+    if problem:
+        raise SourceError(name, f"{problem}: check {setting}")
+    parts = urlsplit(location.strip())
     scheme = parts.scheme.lower()
     if scheme in _HTTP_SCHEMES:
         url = parts._replace(scheme=_HTTP_SCHEMES[scheme]).geturl()
@@ -124,7 +102,8 @@ def fetch_feed(
             message = f"no complete answer within {timeout:g} s; will retry"
             raise SourceError(name, message) from error
         except (httpx.HTTPError, httpx.InvalidURL) as error:
-            raise SourceError(name, _connection_problem(error, _host(parts), setting)) from error
+            host = name.split("/")[2]  # the host as shown: no credentials
+            raise SourceError(name, _connection_problem(error, host, setting)) from error
         if fetched is None:  # 304 Not Modified
             return FetchResult(None, dict(state))
         body, etag, last_modified = fetched

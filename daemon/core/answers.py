@@ -13,6 +13,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from cadence.daemon.core.headers import mailbox, set_addresses
 from cadence.daemon.core.messages import clean, period_text, slot_text
 from cadence.daemon.core.model import Owner, Person, Proposal, ProposalStatus, Slot
 from cadence.daemon.core.replies import Choice
@@ -51,8 +52,8 @@ def answer_email(
 ) -> EmailMessage:
     """Given what to say, return the email to the owner, threaded under her reply."""
     message = EmailMessage()
-    message["From"] = clean(sender)
-    message["To"] = ", ".join("".join(clean(a).split()) for a in to)
+    set_addresses(message, "From", [mailbox(clean(sender))])
+    set_addresses(message, "To", [mailbox(clean(a)) for a in to])
     message["Subject"] = f"cadence: {clean(subject)}"
     message["Message-ID"] = message_id
     if reply_to_id:

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 import icalendar
+from cadence.daemon.core.headers import set_addresses
 from cadence.daemon.core.messages import (
     PRODID,
     _address,
@@ -129,15 +129,15 @@ def move_request_email(
     if agenda_url and _token(agenda_url):
         text += [agenda_line(agenda_url), ""]
     text.append(f"-- cadence, for {owner_name}")
-    owner_address = Address(clean(owner.name), addr_spec=_token(owner.email))
+    owner_address = (clean(owner.name), _token(owner.email))
 
     message = EmailMessage()
     _head(
         message, sender, f"New time proposed: {event_summary(person, owner)} @ {when}", message_id
     )
-    message["To"] = _token(event.organizer)
-    message["Cc"] = owner_address
-    message["Reply-To"] = owner_address
+    set_addresses(message, "To", [("", _token(event.organizer))])
+    set_addresses(message, "Cc", [owner_address])
+    set_addresses(message, "Reply-To", [owner_address])
     message["Date"] = format_datetime(stamp.astimezone(zone))
     message.set_content("\n".join(text) + "\n")
     if event.honours_counter:

@@ -16,6 +16,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from cadence.daemon.core.headers import mailbox, set_addresses
 from cadence.daemon.core.messages import clean
 from cadence.daemon.core.model import Owner, Person, Proposal
 from cadence.daemon.core.report import Adherence, Report
@@ -27,7 +28,7 @@ from cadence.daemon.core.report_render import (
     short_day,
 )
 
-__all__ = ["Digest", "Meeting", "digest_email"]
+__all__ = ["Digest", "Meeting", "UncertainEmail", "digest_email"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,24 @@ class Meeting:
 
 
 @dataclass(frozen=True)
+class UncertainEmail:
+    """An email handed over without an answer from the server: it may not have arrived."""
+
+    id: int
+    to: tuple[str, ...]
+    subject: str
+
+    def line(self) -> str:
+        return f"#{self.id} to {clean(', '.join(self.to))}: “{clean(self.subject)}”"
+
+    def advice(self) -> str:
+        return (
+            f"if it did not arrive: cadence outbox resend {self.id}; "
+            f"if it did: cadence outbox confirm {self.id}"
+        )
+
+
+@dataclass(frozen=True)
 class Digest:
     """Everything one week's digest shows."""
 
@@ -53,6 +72,7 @@ class Digest:
     links: Mapping[str, str | None]
     proposals: tuple[tuple[Proposal, Person | None], ...]
     meetings: tuple[Meeting, ...]
+    unconfirmed: tuple[UncertainEmail, ...] = ()
 
     @property
     def overdue(self) -> tuple[Adherence, ...]:
@@ -100,6 +120,8 @@ def _subject(digest: Digest) -> str:
         f"{len(digest.overdue)} overdue",
         _plural(len(digest.proposals), "open proposal"),
     ]
+    if digest.unconfirmed:
+        parts.append(_plural(len(digest.unconfirmed), "email") + " unconfirmed")
     return f"cadence weekly: {', '.join(parts)}"
 
 
@@ -124,6 +146,10 @@ def _text(digest: Digest) -> str:
         out += [f"    {clean(item)}" for item in meeting.action_items]
     if not digest.meetings:
         out.append("  No 1:1s in the coming week.")
+    if digest.unconfirmed:
+        out += ["", "Emails that may not have arrived (the server never answered)"]
+        for email in digest.unconfirmed:
+            out += [f"  - {email.line()}", f"    {email.advice()}"]
     return "\n".join([*out, "", "-- cadence", ""])
 
 
@@ -163,6 +189,15 @@ def _html(digest: Digest) -> str:
             items = "".join(f"<li>{e(clean(i))}</li>" for i in meeting.action_items)
             parts.append(f"Open action items:<ul {_UL}>{items}</ul>")
         meetings.append("<br>".join(parts))
+    unsure = ""
+    if digest.unconfirmed:
+        lines = [
+            f"{e(email.line())}<br><code {_CODE}>cadence outbox resend {email.id}</code>"
+            f" if it did not arrive, <code {_CODE}>cadence outbox confirm {email.id}</code>"
+            " if it did"
+            for email in digest.unconfirmed
+        ]
+        unsure = f"<h2 {_H2}>Emails that may not have arrived</h2>{_list(lines, '')}"
     return (
         '<!DOCTYPE html><html><body style="font-family:Arial,Helvetica,sans-serif;'
         'font-size:14px;line-height:1.4;color:#111827">'
@@ -172,7 +207,7 @@ def _html(digest: Digest) -> str:
         f"<h2 {_H2}>Overdue</h2>{_list(overdue, 'Nobody.')}"
         f"<h2 {_H2}>Open proposals</h2>{_list(proposals, 'None.')}"
         f"<h2 {_H2}>The week ahead</h2>{_list(meetings, 'No 1:1s in the coming week.')}"
-        f"<p {_MUTED}>-- cadence</p></body></html>\n"
+        f"{unsure}<p {_MUTED}>-- cadence</p></body></html>\n"
     )
 
 
@@ -182,8 +217,8 @@ def digest_email(
     """Given the digest's content, the sender, the recipients and the Message-ID, return
     the email (text and HTML parts)."""
     message = EmailMessage()
-    message["From"] = clean(sender)
-    message["To"] = ", ".join(clean(a) for a in to)
+    set_addresses(message, "From", [mailbox(clean(sender))])
+    set_addresses(message, "To", [mailbox(clean(a)) for a in to])
     message["Subject"] = _subject(digest)
     message["Message-ID"] = clean(message_id)
     message["Date"] = format_datetime(digest.now.astimezone(digest.owner.zone))

@@ -73,10 +73,18 @@ class SourceError(CadenceError):
 
 
 class MailError(CadenceError):
-    """An email could not be delivered; the outbox keeps it for a retry."""
+    """An email could not be delivered, or it is unknown whether it was.
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    ``permanent``: the server refused it and a retry cannot help. ``unknown``:
+    the whole message was handed over but the server's answer never came (the
+    connection broke after the end of the data): it may have been taken, so it
+    must not be sent again blindly. Otherwise the email was certainly not
+    delivered and the outbox keeps it for a retry.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, unknown: bool = False) -> None:
         self.permanent = permanent
+        self.unknown = unknown
         super().__init__(message)
 
 

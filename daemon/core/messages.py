@@ -12,12 +12,12 @@ import html
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 import icalendar
+from cadence.daemon.core.headers import mailbox, set_addresses
 from cadence.daemon.core.model import Cadence, Owner, Person, Proposal, Reason, Slot, Unit
 from cadence.daemon.core.reply_links import mailto, reply_hint
 from cadence.daemon.core.series import nth_weekday, rrule
@@ -177,7 +177,7 @@ def _html(intro: Sequence[str], slots: Sequence[tuple[str, ...]], outro: Sequenc
 
 
 def _head(message: EmailMessage, sender: str, subject: str, message_id: str) -> None:
-    message["From"] = clean(sender)
+    set_addresses(message, "From", [mailbox(clean(sender))])
     message["Subject"] = subject
     token = _token(message_id)
     message["Message-ID"] = token if token.startswith("<") else f"<{token}>"
@@ -259,9 +259,9 @@ def proposal_email(
 
     message = EmailMessage()
     _head(message, sender, subject, message_id)
-    message["To"] = ", ".join(clean(address) for address in to)
+    set_addresses(message, "To", [mailbox(clean(address)) for address in to])
     if reply:
-        message["Reply-To"] = reply
+        set_addresses(message, "Reply-To", [mailbox(clean(reply))])
     if proposal.created_at is not None:
         # Without a creation time the Date is left to the submission server to add.
         message["Date"] = format_datetime(proposal.created_at.astimezone(zone))
@@ -379,14 +379,14 @@ def invitation_email(
     if agenda_url and _token(agenda_url):
         text.append(agenda_line(agenda_url))
     text.append("Accept or decline in your calendar.")
-    owner_address = Address(clean(owner.name), addr_spec=_token(owner.email))
+    owner_address = (clean(owner.name), _token(owner.email))
 
     message = EmailMessage()
     _head(message, sender, f"Invitation: {title} @ {when} ({owner.zone.key})", message_id)
-    message["To"] = Address(clean(person.name), addr_spec=_token(person.email))
-    message["Cc"] = owner_address
+    set_addresses(message, "To", [(clean(person.name), _token(person.email))])
+    set_addresses(message, "Cc", [owner_address])
     # Calendar replies go to the ORGANIZER (the owner); a plain reply should as well.
-    message["Reply-To"] = owner_address
+    set_addresses(message, "Reply-To", [owner_address])
     message["Date"] = format_datetime(stamp.astimezone(owner.zone))
     message["X-Cadence-Proposal"] = str(proposal.id)
     # The structure Google Calendar itself sends, which Gmail, Outlook, Apple Mail
@@ -414,6 +414,6 @@ def alert_email(
     """Given what went wrong and what to do (plain text), return the email telling the owner."""
     message = EmailMessage()
     _head(message, sender, f"cadence: {clean(subject)}", message_id)
-    message["To"] = ", ".join(_token(a) for a in to)
+    set_addresses(message, "To", [mailbox(_token(a)) for a in to])
     message.set_content(f"Hello {_name(owner)},\n\n{text.strip()}\n\n-- cadence\n")
     return message

@@ -12,11 +12,13 @@ import logging
 import os
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
 from cadence.daemon.core.errors import MailError
+from cadence.daemon.credentials import private_directory
+from cadence.daemon.mail import HandOver, always, nothing
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +57,20 @@ class MaildirTransport:
 
     def _prepare(self) -> None:
         for sub in _SUBDIRS:
-            (self.path / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_directory(self.path / sub)
 
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+    def send(
+        self,
+        message: EmailMessage,
+        recipients: Sequence[str],
+        handover: HandOver = always,
+        taken: Callable[[], None] = nothing,
+    ) -> bool:
         """Given a message and its envelope recipients, store it once in ``new/``
-        (recipients recorded as Delivered-To lines, as local delivery agents do);
-        raise MailError."""
+        (recipients recorded as Delivered-To lines, as local delivery agents do),
+        calling ``handover`` just before linking it there and ``taken`` once it is
+        there; return True when it is there, False when ``handover`` called it
+        off. Raise MailError."""
         message_id = message["Message-ID"]
         if not message_id:
             raise self._error("message has no Message-ID; cannot deliver it once", permanent=True)
@@ -68,7 +78,8 @@ class MaildirTransport:
             raise self._error(f"invalid recipients {list(recipients)!r}", permanent=True)
         if self.delivered(str(message_id)):
             log.info("%s: %s already delivered; not writing it again", self.name, message_id)
-            return
+            taken()
+            return True
         try:
             envelope = "".join(f"Delivered-To: {r.strip()}\n" for r in recipients)
             # Maildir files use the local line ending, whatever the message's policy says.
@@ -78,12 +89,15 @@ class MaildirTransport:
         name = file_name(str(message_id))
         try:
             self._prepare()
-            self._store(name, data)
+            stored = self._store(name, data, handover)
         except OSError as exc:
             raise self._error(f"cannot write {name}", exc) from exc
-        log.debug("%s: stored %s as new/%s", self.name, message_id, name)
+        if stored:
+            log.debug("%s: stored %s as new/%s", self.name, message_id, name)
+            taken()
+        return stored
 
-    def _store(self, name: str, data: bytes) -> None:
+    def _store(self, name: str, data: bytes, handover: HandOver) -> bool:
         temporary = self.path / "tmp" / f"{name}.{os.getpid()}.{secrets.token_hex(6)}"
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -91,6 +105,9 @@ class MaildirTransport:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+            # Up to here nothing is delivered: a file in tmp/ is no message yet.
+            if not handover():
+                return False
             try:
                 # link() refuses to replace an existing file, unlike rename(): of two
                 # racing deliveries of one message, exactly one lands.
@@ -100,6 +117,7 @@ class MaildirTransport:
         finally:
             temporary.unlink(missing_ok=True)
         self._sync_directory(self.path / "new")
+        return True
 
     @staticmethod
     def _sync_directory(directory: Path) -> None:

@@ -1,20 +1,82 @@
-"""Deliver mail through an SMTP submission server (smtplib)."""
+"""Deliver mail through an SMTP submission server (smtplib).
+
+smtplib's ``send_message`` does the conversation (EHLO, STARTTLS, AUTH, MAIL,
+RCPT, DATA) and stays in charge of it; only its DATA step is replaced, so that
+the one uncertain moment of a delivery is told apart from the rest. The message
+goes out without its final ".", then the caller's hand-over callback runs (the
+outbox records the email as being handed over), then the "." goes out and the
+server's answer is read. Whatever fails before the "." has left leaves the
+message undelivered (a server discards a transaction whose data never ended);
+a lost connection or a timeout while waiting for the answer to the "." leaves
+it unknown, and is reported as such rather than as a failure worth retrying:
+the server may well have taken the message.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
+import socket
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from email.message import EmailMessage
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from cadence.daemon.core.errors import MailError
+from cadence.daemon.mail import HandOver, always, nothing
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 log = logging.getLogger(__name__)
 
 Security = Literal["starttls", "ssl", "none"]
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+class _CalledOff(Exception):
+    """The hand-over callback said no: the message data was left unended."""
+
+
+class _AnswerLost(Exception):
+    """The end of the data was sent, and no answer to it came back."""
+
+
+class _Client(smtplib.SMTP):
+    """smtplib's client with a DATA step in two phases (see the module)."""
+
+    handover: HandOver = staticmethod(always)
+    taken: Callable[[], None] = staticmethod(nothing)
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        content = msg.encode("ascii") if isinstance(msg, str) else bytes(msg)
+        stuffed = _LEADING_DOT.sub(b"..", content)
+        if not stuffed.endswith(b"\r\n"):
+            stuffed += b"\r\n"
+        # Everything but the final ".": a failure here (an OSError turned into
+        # SMTPServerDisconnected by smtplib) leaves the message undelivered.
+        self.send(stuffed)
+        if not self.handover():
+            self.close()
+            raise _CalledOff
+        self.send(b".\r\n")
+        try:
+            code, reply = self.getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            raise _AnswerLost(str(exc) or type(exc).__name__) from exc
+        if code == 250:
+            self.taken()  # recorded now, not after the goodbye
+        return code, reply
+
+
+class _SslClient(smtplib.SMTP_SSL, _Client):
+    """The same, with TLS from the first byte."""
 
 
 def _permanent(code: int) -> bool:
@@ -62,25 +124,29 @@ class SmtpTransport:
         # The password stays out of reprs, and so out of logs and tracebacks.
         return f"SmtpTransport({self.name!r}, security={self.security!r})"
 
-    def _error(self, what: str, *, permanent: bool = False) -> MailError:
+    def _error(self, what: str, *, permanent: bool = False, unknown: bool = False) -> MailError:
         if self._password:
             # A server echoing credentials back must not put them into logs or status.
             what = what.replace(self._password, "***")
-        return MailError(f"{self.name}: {what}", permanent=permanent)
+        return MailError(f"{self.name}: {what}", permanent=permanent, unknown=unknown)
 
     @contextmanager
-    def _session(self) -> Iterator[smtplib.SMTP]:
+    def _session(self) -> Iterator[_Client]:
         """Given the configuration, yield a connected, secured and logged-in
         session; raise MailError (never an smtplib or socket error)."""
         context = self._context or ssl.create_default_context()
-        client: smtplib.SMTP | None = None
+        client: _Client | None = None
         try:
             if self.security == "ssl":
-                client = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=context
-                )
+                client = _SslClient(self.host, self.port, timeout=self.timeout, context=context)
             else:
-                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                client = _Client(self.host, self.port, timeout=self.timeout)
+            if client.sock is not None:
+                # The final "." goes out on its own, after the hand-over is recorded:
+                # Nagle's algorithm would hold it back until the server acknowledges
+                # the message data (up to 40 ms of delayed ACK), and for as long the
+                # email would sit in the uncertain state.
+                client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             client.ehlo()
             if self.security == "starttls":
                 if not client.has_extn("starttls"):
@@ -101,6 +167,12 @@ class SmtpTransport:
                 log.debug("%s: QUIT failed after a completed session", self.name)
         except MailError:
             raise
+        except _AnswerLost as exc:
+            raise self._error(
+                f"connection lost after the whole message was sent ({exc}); the server may "
+                "have taken it",
+                unknown=True,
+            ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             raise self._refused(exc.recipients) from None
         except smtplib.SMTPAuthenticationError as exc:
@@ -154,19 +226,34 @@ class SmtpTransport:
         permanent = all(_permanent(code) for code, _ in refused.values())
         return self._error(f"recipients refused: {each}", permanent=permanent)
 
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
-        """Given a message and its envelope recipients, deliver it; raise MailError
-        (``permanent`` for 5xx refusals and failed logins)."""
+    def send(
+        self,
+        message: EmailMessage,
+        recipients: Sequence[str],
+        handover: HandOver = always,
+        taken: Callable[[], None] = nothing,
+    ) -> bool:
+        """Given a message and its envelope recipients, deliver it, calling ``handover``
+        just before the end of the message data and ``taken`` when the server says
+        it took it; return True when it did, False when ``handover`` called it off.
+        Raise MailError: ``permanent`` for 5xx refusals and failed logins,
+        ``unknown`` when the connection was lost after the end of the data."""
         if not recipients:
             raise self._error("no recipients", permanent=True)
-        with self._session() as client:
-            refused = client.send_message(message, to_addrs=list(recipients))
-            if refused:
-                # Some recipients accepted it: a retry would deliver to them twice,
-                # so this is reported as final even when the refusal was temporary.
-                error = self._refused(refused)
-                raise MailError(str(error), permanent=True)
+        try:
+            with self._session() as client:
+                client.handover, client.taken = handover, taken
+                refused = client.send_message(message, to_addrs=list(recipients))
+                if refused:
+                    # Some recipients accepted it: a retry would deliver to them twice,
+                    # so this is reported as final even when the refusal was temporary.
+                    error = self._refused(refused)
+                    raise MailError(str(error), permanent=True)
+        except _CalledOff:
+            log.debug("%s: %s called off before the end of data", self.name, message["Message-ID"])
+            return False
         log.debug("%s: sent %s to %d recipients", self.name, message["Message-ID"], len(recipients))
+        return True
 
     def delivered(self, message_id: str) -> bool | None:
         """SMTP cannot tell what it delivered earlier: return None."""

@@ -12,8 +12,9 @@ from cadence.daemon.store.documents import AgendaDocument, Documents
 from cadence.daemon.store.identity import Identity
 from cadence.daemon.store.inbox import AlreadyHandled, InboxRecord, InboxRecords
 from cadence.daemon.store.observations import Observations, SourceHealth
+from cadence.daemon.store.outbox import NewMail, Outbox, OutboxItem
 from cadence.daemon.store.people import People
-from cadence.daemon.store.proposals import NewMail, OutboxItem, Proposals
+from cadence.daemon.store.proposals import Proposals
 from cadence.daemon.store.series import SeriesRecord, SeriesStore
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "InboxRecords",
     "NewMail",
     "Observations",
+    "Outbox",
     "OutboxItem",
     "People",
     "Proposals",
@@ -45,6 +47,7 @@ class Store:
         self.people = People(self.db)
         self.observations = Observations(self.db)
         self.proposals = Proposals(self.db)
+        self.outbox = Outbox(self.db)
         self.documents = Documents(self.db)
         self.series = SeriesStore(self.db)
         self.identity = Identity(self.db)

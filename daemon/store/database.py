@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cadence.daemon.core.errors import StoreError
+from cadence.daemon.credentials import private_directory, private_file
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,12 @@ class Database:
         self.path = path
         self._depth = 0
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_directory(path.parent)
+            # SQLite gives the -wal and -shm files the mode of the database file.
+            private_file(path)
+            for companion in ("-wal", "-shm"):
+                if path.with_name(path.name + companion).exists():
+                    private_file(path.with_name(path.name + companion))
             self.conn = sqlite3.connect(
                 path, isolation_level=None, timeout=busy_timeout, check_same_thread=False
             )

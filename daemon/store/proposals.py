@@ -10,25 +10,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 
 from cadence.daemon.core.model import Period, Proposal, ProposalStatus, Reason, Slot
 from cadence.daemon.store.database import Database, from_utc_text, utc_text
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    id: int
-    key: str
-    proposal_id: int | None
-    message_id: str
-    recipients: tuple[str, ...]
-    message: bytes
-    status: str  # pending | sending | sent | unconfirmed | failed | cancelled
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
+from cadence.daemon.store.outbox import NewMail, Outbox, OutboxItem, enqueue
 
 
 def _slots_json(slots: Sequence[Slot]) -> str:
@@ -59,31 +46,6 @@ def _proposal(row: sqlite3.Row) -> Proposal:
         sequence=row["sequence"],
         notes=tuple(json.loads(row["notes_json"])),
     )
-
-
-def _outbox(row: sqlite3.Row) -> OutboxItem:
-    return OutboxItem(
-        id=row["id"],
-        key=row["key"],
-        proposal_id=row["proposal_id"],
-        message_id=row["message_id"],
-        recipients=tuple(json.loads(row["recipients_json"])),
-        message=bytes(row["message"]),
-        status=row["status"],
-        attempts=row["attempts"],
-        next_attempt_at=from_utc_text(row["next_attempt_at"]),
-        last_error=row["last_error"],
-    )
-
-
-@dataclass(frozen=True)
-class NewMail:
-    """An email to queue: its idempotency key, Message-ID, envelope and bytes."""
-
-    key: str
-    message_id: str
-    recipients: tuple[str, ...]
-    message: bytes
 
 
 class Proposals:
@@ -142,7 +104,7 @@ class Proposals:
             proposal_id = int(cur.lastrowid or 0)
             mail = render(replace(proposal, id=proposal_id, created_at=now))
             if mail is not None:
-                self._enqueue(conn, mail, proposal_id, now)
+                enqueue(conn, mail, proposal_id, now)
         return self.get(proposal_id)
 
     def set_status(
@@ -170,100 +132,14 @@ class Proposals:
                     (proposal_id,),
                 )
             if mail is not None:
-                self._enqueue(conn, mail, proposal_id, now)
+                enqueue(conn, mail, proposal_id, now)
 
-    # -- outbox --------------------------------------------------------------
-
-    @staticmethod
-    def _enqueue(
-        conn: sqlite3.Connection, mail: NewMail, proposal_id: int | None, now: datetime
-    ) -> None:
-        conn.execute(
-            "INSERT OR IGNORE INTO outbox (key, proposal_id, message_id, recipients_json,"
-            " message, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending',"
-            " ?, ?)",
-            (
-                mail.key,
-                proposal_id,
-                mail.message_id,
-                json.dumps(list(mail.recipients)),
-                mail.message,
-                utc_text(now),
-                utc_text(now),
-            ),
-        )
+    # -- the outbox rows of proposals (see store/outbox.py for their delivery) ----
 
     def enqueue(self, mail: NewMail, now: datetime) -> None:
         """Queue an email that belongs to no proposal (alerts, digests); once per key."""
-        with self.db.transaction() as conn:
-            self._enqueue(conn, mail, None, now)
-
-    def due_mail(self, now: datetime, longest_wait: timedelta | None = None) -> list[OutboxItem]:
-        """Return the queued emails due at ``now``.
-
-        With ``longest_wait``, a retry planned further ahead than any wait can
-        last is due too: the wall clock was set back since it was planned, and
-        the email must not sit in the queue until the clock catches up.
-        """
-        query = "SELECT * FROM outbox WHERE status = 'pending' AND (next_attempt_at <= ?"
-        params = [utc_text(now)]
-        if longest_wait is not None:
-            query += " OR next_attempt_at > ?"
-            params.append(utc_text(now + longest_wait))
-        rows = self.db.conn.execute(query + ") ORDER BY id", params)
-        return [_outbox(r) for r in rows]
-
-    def next_attempt(self) -> datetime | None:
-        """Return when the earliest queued email is due, or None when none waits."""
-        row = self.db.conn.execute(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
-        ).fetchone()
-        return from_utc_text(row[0]) if row[0] else None
+        Outbox(self.db).enqueue(mail, now)
 
     def outbox(self, statuses: Sequence[str] | None = None) -> list[OutboxItem]:
-        query = "SELECT * FROM outbox"
-        params: list[str] = []
-        if statuses:
-            query += f" WHERE status IN ({','.join('?' * len(statuses))})"
-            params = list(statuses)
-        return [_outbox(r) for r in self.db.conn.execute(query + " ORDER BY id", params)]
-
-    def mark_sending(self, item_id: int, now: datetime) -> bool:
-        """Claim a pending email for sending; return False when it is no longer
-        pending (another process claimed it first)."""
-        with self.db.transaction() as conn:
-            claimed = conn.execute(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
-                " next_attempt_at = ? WHERE id = ? AND status = 'pending'",
-                (utc_text(now), item_id),
-            )
-            return claimed.rowcount == 1
-
-    def mark_sent(self, item_id: int, now: datetime, *, status: str = "sent") -> None:
-        """Record delivery; a proposal whose email went out moves from open to sent."""
-        with self.db.transaction() as conn:
-            conn.execute(
-                "UPDATE outbox SET status = ?, sent_at = ?, last_error = NULL WHERE id = ?",
-                (status, utc_text(now), item_id),
-            )
-            conn.execute(
-                "UPDATE proposals SET status = 'sent', updated_at = ? WHERE status = 'open'"
-                " AND id = (SELECT proposal_id FROM outbox WHERE id = ?"
-                " AND key LIKE 'proposal:%')",
-                (utc_text(now), item_id),
-            )
-
-    def mark_failed(self, item_id: int, error: str, retry_at: datetime | None) -> None:
-        """Record a failed attempt: retried at ``retry_at``, or given up when None."""
-        with self.db.transaction() as conn:
-            if retry_at is None:
-                conn.execute(
-                    "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
-                    (error, item_id),
-                )
-            else:
-                conn.execute(
-                    "UPDATE outbox SET status = 'pending', last_error = ?, next_attempt_at = ?"
-                    " WHERE id = ?",
-                    (error, utc_text(retry_at), item_id),
-                )
+        """Return the outbox rows with one of ``statuses`` (all when None)."""
+        return Outbox(self.db).items(statuses)

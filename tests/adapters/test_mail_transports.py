@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -222,11 +223,77 @@ def test_partly_refused_recipients_are_final(server: SmtpTestServer) -> None:
 
 
 @pytest.mark.slow
-def test_connection_dropped_in_data_is_temporary(server: SmtpTestServer) -> None:
-    server.drop_in_data = True
+def test_connection_dropped_before_the_end_of_data_is_not_delivered(
+    server: SmtpTestServer,
+) -> None:
+    server.drop_at_data = True
+    called: list[bool] = []
     with pytest.raises(MailError) as caught:
-        plain(server).send(sample(), RECIPIENTS)
-    assert not caught.value.permanent
+        plain(server).send(sample(), RECIPIENTS, lambda: called.append(True) or True)
+    assert not caught.value.permanent and not caught.value.unknown
+    # It never came to the hand-over.
+    assert called == []
+    assert server.messages == []
+
+
+@pytest.mark.slow
+def test_connection_dropped_after_the_end_of_data_is_unknown(server: SmtpTestServer) -> None:
+    server.drop_after_data = True
+    called: list[bool] = []
+    with pytest.raises(MailError) as caught:
+        plain(server).send(sample(), RECIPIENTS, lambda: called.append(True) or True)
+    assert caught.value.unknown and not caught.value.permanent
+    assert "may have taken it" in str(caught.value)
+    assert called == [True]
+    # The server has it: a blind retry would deliver a second copy.
+    assert len(server.messages) == 1
+
+
+@pytest.mark.slow
+def test_no_answer_to_the_end_of_data_within_the_timeout_is_unknown(
+    server: SmtpTestServer,
+) -> None:
+    # The server keeps the message and takes longer to answer than the client waits.
+    server.on_message = lambda _: time.sleep(1.0)
+    with pytest.raises(MailError) as caught:
+        SmtpTransport(server.host, server.port, "none", timeout=0.3).send(sample(), RECIPIENTS)
+    assert caught.value.unknown
+    assert len(server.messages) == 1
+
+
+@pytest.mark.slow
+def test_a_refusal_after_the_end_of_data_is_certain(server: SmtpTestServer) -> None:
+    server.data_reply = "451 4.3.0 Try again later"
+    called: list[bool] = []
+    with pytest.raises(MailError) as caught:
+        plain(server).send(
+            sample(), RECIPIENTS, lambda: called.append(True) or True, lambda: called.append(False)
+        )
+    assert not caught.value.unknown
+    assert called == [True]  # handed over, never taken
+
+
+def test_the_hand_over_and_the_taking_are_announced_in_order(harness: Harness) -> None:
+    events: list[str] = []
+
+    def handover() -> bool:
+        # Nothing has arrived yet when the hand-over begins.
+        events.append(f"handover with {len(harness.received())} received")
+        return True
+
+    def taken() -> None:
+        events.append(f"taken with {len(harness.received())} received")
+
+    assert harness.transport.send(sample(), RECIPIENTS, handover, taken) is True
+    assert events == ["handover with 0 received", "taken with 1 received"]
+
+
+def test_a_handover_called_off_delivers_nothing(harness: Harness) -> None:
+    assert harness.transport.send(sample(), RECIPIENTS, lambda: False) is False
+    assert harness.received() == []
+    assert harness.transport.delivered("<sample-1@cadence.example.com>") in (False, None)
+    assert harness.transport.send(sample(), RECIPIENTS) is True
+    assert len(harness.received()) == 1
 
 
 @pytest.mark.slow

@@ -48,12 +48,20 @@ def test_is_an_agenda_backend(agendas: MarkdownAgendas) -> None:
     assert backend.url(ALICE)
 
 
-def test_ensure_creates_directory_and_file(agendas: MarkdownAgendas) -> None:
-    link = agendas.ensure(ALICE, OWNER)
+@pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o077, 0o600)])
+def test_ensure_creates_directory_and_file(
+    agendas: MarkdownAgendas, umask: int, expected: int
+) -> None:
+    # A new agenda gets the owner's umask, like any document: shared or private.
+    previous = os.umask(umask)
+    try:
+        link = agendas.ensure(ALICE, OWNER)
+    finally:
+        os.umask(previous)
     path = agendas.directory / "alice-at-example.com.md"
     assert agendas.path(ALICE) == path
     assert link == path.absolute().as_uri() and link.startswith("file:///")
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert stat.S_IMODE(path.stat().st_mode) == expected
     assert "Alice Example" in path.read_text()
     assert [p.name for p in agendas.directory.iterdir()] == [path.name]  # no temp files left
 
@@ -93,15 +101,57 @@ def test_user_edits_mode_and_line_endings_are_kept(agendas: MarkdownAgendas) -> 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def test_symlinked_agenda_stays_a_symlink(agendas: MarkdownAgendas, tmp_path: Path) -> None:
-    elsewhere = tmp_path / "synced" / "alice.md"
-    elsewhere.parent.mkdir()
-    elsewhere.write_text("# Alice's own notes\n")
-    agendas.directory.mkdir()
-    agendas.path(ALICE).symlink_to(elsewhere)
+def test_a_symlink_inside_the_directory_stays_a_symlink(agendas: MarkdownAgendas) -> None:
+    kept = agendas.directory / "archive" / "alice.md"
+    kept.parent.mkdir(parents=True)
+    kept.write_text("# Alice's own notes\n")
+    agendas.path(ALICE).symlink_to(kept)
     assert agendas.prepare(ALICE, OWNER, MEETING) is True
     assert agendas.path(ALICE).is_symlink()
-    assert elsewhere.read_text().startswith("# Alice's own notes\n\n## 2024-05-07 ")
+    assert kept.read_text().startswith("# Alice's own notes\n\n## 2024-05-07 ")
+    assert agendas.text(ALICE) == kept.read_text()
+
+
+@pytest.mark.parametrize("target", ["file", "missing", "directory"])
+def test_a_symlink_leading_out_of_the_directory_is_never_followed(
+    agendas: MarkdownAgendas, tmp_path: Path, target: str
+) -> None:
+    """A planted link to a file elsewhere (a dotfile, another person's notes) is
+    neither written through nor read: the cycle reports it, the target is untouched."""
+    elsewhere = tmp_path / "elsewhere" / "bashrc"
+    elsewhere.parent.mkdir()
+    if target == "file":
+        elsewhere.write_text("export SECRET=1\n")
+    elif target == "directory":
+        elsewhere.mkdir()
+    agendas.directory.mkdir()
+    agendas.path(ALICE).symlink_to(elsewhere)
+    for attempt in (
+        lambda: agendas.prepare(ALICE, OWNER, MEETING),
+        lambda: agendas.ensure(ALICE, OWNER),
+        lambda: agendas.text(ALICE),
+    ):
+        with pytest.raises(AgendaError, match="symlink leading out of"):
+            attempt()
+    assert agendas.path(ALICE).is_symlink()
+    if target == "file":
+        assert elsewhere.read_text() == "export SECRET=1\n"
+    else:
+        assert not elsewhere.is_file()
+    assert [p.name for p in agendas.directory.iterdir()] == [agendas.path(ALICE).name]
+
+
+def test_a_symlink_swapped_in_after_the_check_is_not_read_through(
+    agendas: MarkdownAgendas, tmp_path: Path
+) -> None:
+    from cadence.daemon.agendas import markdown
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for mail\n")
+    link = tmp_path / "link.md"
+    link.symlink_to(secret)
+    with pytest.raises(AgendaError, match="cannot read agenda"):
+        markdown._read(link)
 
 
 def test_text_that_is_not_utf8_is_left_alone(agendas: MarkdownAgendas) -> None:

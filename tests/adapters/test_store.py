@@ -138,14 +138,33 @@ def test_closing_an_unsent_proposal_cancels_its_email(tmp_path: Path) -> None:
         assert created is not None
         store.proposals.set_status(created.id, ProposalStatus.SUPERSEDED, NOW)
         assert [i.status for i in store.proposals.outbox()] == ["cancelled"]
-        assert store.proposals.due_mail(NOW) == []
+        assert store.outbox.due(NOW) == []
 
 
-def test_sent_mail_moves_the_proposal_to_sent(tmp_path: Path) -> None:
+@pytest.mark.parametrize("outcome", ["sent", "unconfirmed"])
+def test_mail_handed_over_moves_the_proposal_to_sent(tmp_path: Path, outcome: str) -> None:
     with Store(tmp_path / "state.db") as store:
         created = store.proposals.create(draft(), mail_for, NOW)
         assert created is not None
-        (item,) = store.proposals.due_mail(NOW)
-        store.proposals.mark_sending(item.id, NOW)
-        store.proposals.mark_sent(item.id, NOW)
+        (item,) = store.outbox.due(NOW)
+        assert store.outbox.claim(item.id, NOW)
+        if outcome == "sent":
+            store.outbox.record_sent(item.id, NOW)
+        else:
+            store.outbox.record_unconfirmed(item.id, "connection lost", NOW)
         assert store.proposals.get(created.id).status is ProposalStatus.SENT  # type: ignore[union-attr]
+        assert [i.status for i in store.outbox.items()] == [outcome]
+
+
+def test_an_unconfirmed_email_is_settled_by_its_message_id(tmp_path: Path) -> None:
+    with Store(tmp_path / "state.db") as store:
+        created = store.proposals.create(draft(), mail_for, NOW)
+        assert created is not None
+        (item,) = store.outbox.due(NOW)
+        store.outbox.claim(item.id, NOW)
+        store.outbox.record_unconfirmed(item.id, "connection lost", NOW)
+        assert not store.outbox.settle_delivered("<other@x>")
+        assert store.outbox.settle_delivered(f"<{created.id}@x>")
+        assert [i.status for i in store.outbox.items()] == ["sent"]
+        # Only an unconfirmed email is settled: a second sighting changes nothing.
+        assert not store.outbox.settle_delivered(f"<{created.id}@x>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,56 @@ def test_every_command_has_help(command: list[str]) -> None:
     assert result.output.startswith(f"Usage: cadence {' '.join(command)}".rstrip())
     summary = result.output.split("\n\n")[1].strip()
     assert len(summary) > 10, "each command explains itself in a sentence"
+
+
+@pytest.mark.parametrize(
+    "feed",
+    [
+        "http://[::1:9/private-feed-token",
+        "https://cal.example.com:99999/private-feed-token.ics",
+        "ftp://files.example.com/private-feed-token/busy.ics",
+    ],
+)
+def test_a_malformed_busy_feed_is_refused_naming_the_option(config: Path, feed: str) -> None:
+    added = add_alice(config, "--busy-feed", feed)
+    assert added.exit_code == 2
+    assert "--busy-feed" in added.output
+    assert "private-feed-token" not in added.output and "Traceback" not in added.output
+    assert json.loads(run(config, "person", "list", "--json").stdout) == []
+    add_alice(config)
+    changed = run(config, "person", "set", "alice@example.com", "--busy-feed", feed)
+    assert changed.exit_code == 2 and "--busy-feed" in changed.output
+
+
+def test_a_busy_feed_is_shown_without_its_secret_parts(config: Path) -> None:
+    feed = "https://lea:hunter2@cal.example.com/private-feed-token/busy.ics?key=s3cr3t"
+    assert add_alice(config, "--busy-feed", feed).exit_code == 0
+    shown = run(config, "person", "show", "alice@example.com", "--json").stdout
+    assert json.loads(shown)["busy_feed"] == "https://cal.example.com/…/busy.ics"
+    for output in (shown, run(config, "person", "show", "alice@example.com").output):
+        for secret in ("hunter2", "private-feed-token", "s3cr3t"):
+            assert secret not in output
+
+
+def test_a_bad_busy_feed_kept_from_before_is_a_failing_source_shown_without_secrets(
+    config: Path,
+) -> None:
+    """A state written before addresses were checked may hold any busy feed: it
+    fails as a source (no traceback), and status, doctor and the logs show it by
+    scheme and host only."""
+    assert add_alice(config).exit_code == 0
+    with sqlite3.connect(config.parent / "state.db") as conn:
+        conn.execute(
+            "UPDATE people SET busy_feed = ?",
+            ("ftp://lea:hunter2@files.example.com/private-feed-token/busy.ics",),
+        )
+    outputs = []
+    for args in (["sync"], ["sync", "--json"], ["status"], ["status", "--json"], ["doctor"]):
+        result = run(config, "-v", *args)
+        assert "Traceback" not in result.output, result.output
+        outputs.append(result.output)
+    everything = "\n".join(outputs)
+    assert "ftp://files.example.com/…/busy.ics" in everything
+    assert "ftp:// cannot be read" in everything
+    for secret in ("hunter2", "private-feed-token", "lea:"):
+        assert secret not in everything

@@ -17,6 +17,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -96,31 +97,49 @@ def test_a_write_lock_past_the_busy_timeout_fails_one_cycle_then_recovers(
 def test_a_write_lock_outlasting_a_refused_delivery_does_not_lose_the_email(
     make_rig: RigFactory,
 ) -> None:
-    """The server refused the email (451), but the lock keeps the daemon from
-    recording that: the email is known not to have gone out, so it must be tried
-    again once the database is free, not filed as "maybe sent"."""
+    """The server refused the email (451) after its hand-over began, and a lock keeps
+    the daemon from recording that: the email is known not to have gone out, so it
+    is tried again once the database is free, not filed as "maybe sent"."""
     rig = make_rig()
     rig.add_alice()
     refuse_data(rig.smtp)
-    with NotifyListener() as systemd, rig.daemon(systemd) as daemon:
-        daemon.wait_for_log("trying again")
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_lock() -> None:
         with write_lock(rig.state):
-            # Logged just before the failure is recorded: that write now waits out
-            # its 10 s busy timeout and fails; the cycle's own record, 10 s later,
-            # finds the database free again.
-            daemon.wait_for_log("retrying at")
-            time.sleep(11)
+            locked.set()
+            release.wait(30)
+
+    def lock_before_answering(mode: str, message_id: str | None) -> None:
+        # The daemon has marked the email as being handed over; now the database
+        # is locked before it hears the 451 it has to record.
+        rig.smtp.on_answer = None
+        threading.Thread(target=hold_lock, daemon=True).start()
+        assert locked.wait(10)
+
+    rig.smtp.on_answer = lock_before_answering
+    with NotifyListener() as systemd, rig.daemon(systemd) as daemon:
+        assert locked.wait(30)
+        daemon.wait_for_log("trying again")
+        # Logged just before the refusal is recorded: that write waits out its
+        # 10 s busy timeout and fails.
+        time.sleep(11)
+        release.set()
         released = time.monotonic()
         recover(rig.smtp)
-        # The first cycle to end is the one the lock held up; the next starts afresh.
+        wait_until(lambda: len(rig.smtp.messages) == 1, what="the email, once")
         cycles_after(systemd, released, 2)
         status, (proposal,) = rig.snapshot()
+        reported = [n.fields["STATUS"] for n in systemd.seen("STATUS")]
         assert daemon.stop() == 0
 
     assert status["outbox"] == {"pending": 0, "failed": 0, "unconfirmed": 0}
     assert len(rig.smtp.messages) == 1
     assert proposal["status"] == "sent"
-    assert_clean(daemon.log())
+    assert any("the state database is busy" in line for line in reported)
+    log = daemon.log()
+    assert "may or may not" not in log
+    assert_clean(log)
 
 
 def test_a_short_write_lock_makes_the_cycle_and_the_cli_wait_not_fail(

@@ -11,18 +11,23 @@ SMTP server, the state in a real SQLite file) is in tests/support/fault_rig.py.
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
 import pytest
 
-from tests.support.daemon import NotifyListener, wait_until
+from tests.support.daemon import NotifyListener, stop_is_prompt, wait_until
 from tests.support.fault_rig import (
     RigFactory,
     assert_clean,
     cycles_after,
     hang_up_in_data,
+    output,
     recover,
     refuse_data,
     refuse_recipients,
@@ -47,8 +52,11 @@ def test_smtp_down_keeps_the_email_queued_and_delivers_it_once_when_back(
         assert "connection refused" in first.fields["STATUS"]
         log = daemon.wait_for_log("retrying at", count=2)
         status, (proposal,) = rig.snapshot()
+        (queued,) = output(rig.cadence("outbox", "list"))
         assert status["outbox"]["pending"] == 1
-        assert status["last_cycle"]["errors"]
+        # Each attempt is on record while the email waits for the next.
+        assert queued["status"] == "pending" and queued["next_try"] is not None
+        assert queued["attempts"] >= 3 and "connection refused" in queued["last_error"]
         assert proposal["status"] == "open"
 
         rig.start_smtp()
@@ -137,3 +145,71 @@ def test_a_permanent_refusal_is_not_retried_and_the_daemon_goes_on(make_rig: Rig
     assert log.count("not delivered") == 1
     assert "trying again" not in log
     assert_clean(log)
+
+
+def test_a_drop_after_the_end_of_data_is_unconfirmed_and_sent_again_only_on_purpose(
+    make_rig: RigFactory,
+) -> None:
+    """The server keeps the email and hangs up before its answer: the daemon cannot
+    know it arrived, so it records it unconfirmed and never sends it again by
+    itself; status shows it with the command that re-sends it on purpose."""
+    rig = make_rig()
+    rig.add_alice()
+    rig.smtp.drop_after_data = True
+    with NotifyListener() as systemd, rig.daemon(systemd) as daemon:
+        daemon.wait_for_log("may or may not have arrived")
+        rig.smtp.drop_after_data = False
+        cycles_after(systemd, time.monotonic(), 3)
+        status, (proposal,) = rig.snapshot()
+        assert len(rig.smtp.messages) == 1
+        (email,) = status["unconfirmed_emails"]
+        resent = subprocess.run(
+            [sys.executable, "-m", "cadence.cli", "--config", str(rig.config),
+             "outbox", "resend", str(email["id"])],
+            env={**os.environ, "CADENCE_NOW": rig.now().isoformat(), "CADENCE_SMTP_PASSWORD": ""},
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert resent.returncode == 0, resent.stderr
+        cycles_after(systemd, time.monotonic(), 1)
+        after = rig.status()
+        assert daemon.stop() == 0
+
+    assert status["outbox"] == {"pending": 0, "failed": 0, "unconfirmed": 1}
+    assert email["resend"] == f"cadence outbox resend {email['id']}"
+    assert proposal["status"] == "sent"
+    assert len(rig.smtp.messages) == 2  # the second on purpose
+    assert after["outbox"] == {"pending": 0, "failed": 0, "unconfirmed": 0}
+    assert "trying again" not in daemon.log()
+    assert_clean(daemon.log())
+
+
+def test_sigterm_while_the_server_never_answers_leaves_the_email_pending(
+    make_rig: RigFactory,
+) -> None:
+    """A mail server that takes the connection and never says a word: SIGTERM
+    stops the daemon at once (no grace timer), and since nothing was handed
+    over the email is still waiting, not "maybe sent"; it goes out once later."""
+    rig = make_rig(smtp_running=False, extra={"email": {"smtp": {"timeout": "30s"}}})
+    rig.add_alice()
+    accepted: list[socket.socket] = []
+    with socket.socket() as silent:
+        silent.bind(rig.smtp.address)
+        silent.listen()
+        with NotifyListener() as systemd, rig.daemon(systemd) as daemon:
+            conn, _ = silent.accept()
+            accepted.append(conn)
+            time.sleep(0.5)  # the daemon waits for the greeting
+            code, took = stop_is_prompt(daemon)
+        conn.close()
+    assert code == 0 and took < 5
+    assert "could not stop" not in daemon.log()
+    status = rig.status()
+    assert status["outbox"] == {"pending": 1, "failed": 0, "unconfirmed": 0}
+
+    rig.start_smtp()
+    with NotifyListener() as systemd, rig.daemon(systemd) as again:
+        wait_until(lambda: len(rig.smtp.messages) == 1, what="the email")
+        cycles_after(systemd, time.monotonic(), 1)
+        assert again.stop() == 0
+    assert len(rig.smtp.messages) == 1
+    assert_clean(again.log())

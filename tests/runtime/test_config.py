@@ -120,3 +120,23 @@ def test_intervals_that_would_spin_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(write_config(tmp_path, MINIMAL, spinning))
     assert {p.where for p in caught.value.problems} == {"daemon.interval", "email.retry_first"}
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://[::1:9/private-feed-token", "not a valid address"),
+        ("https://cal.example.com:70000/private-feed-token.ics", "not a valid address"),
+        ("ftp://lea:hunter2@files.example.com/private-feed-token/cal.ics", "ftp:// cannot"),
+    ],
+)
+def test_a_malformed_feed_address_is_a_config_error_that_never_quotes_it(
+    tmp_path: Path, url: str, problem: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write_config(tmp_path, {"calendar": {"ics": {"url": url}}}), env={})
+    ((where, what),) = [(p.where, p.what) for p in caught.value.problems]
+    assert where == "calendar.ics.url" and problem in what
+    assert caught.value.exit_code == 2
+    for secret in ("private-feed-token", "hunter2", "files.example.com"):
+        assert secret not in str(caught.value)

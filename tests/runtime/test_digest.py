@@ -196,6 +196,25 @@ def test_the_digest_arrives_once_a_week_with_the_heatmap_and_the_week_ahead(
 
 
 @pytest.mark.slow
+def test_an_email_that_may_not_have_arrived_is_in_the_digest_with_its_commands(
+    world: World,
+) -> None:
+    # The server keeps the proposal email and hangs up before answering.
+    world.smtp.drop_after_data = True
+    world.sync(W48 - timedelta(minutes=30), check=False)
+    world.smtp.drop_after_data = False
+    world.sync(W48 + timedelta(minutes=1))
+    (digest,) = world.digests()
+    assert "1 email unconfirmed" in digest["Subject"]
+    text = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Emails that may not have arrived" in text
+    assert f"#1 to {feeds.OWNER}: “1:1 with Alice <Example>" in text
+    assert "cadence outbox resend 1" in text and "cadence outbox confirm 1" in text
+    html = digest.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "cadence outbox resend 1</code>" in html and "<Example>" not in html
+
+
+@pytest.mark.slow
 def test_after_downtime_one_digest_catches_up_not_one_per_missed_week(world: World) -> None:
     world.sync(W48 - timedelta(hours=1))  # nothing due: next one in an hour
     world.sync(W48 + timedelta(weeks=3, days=3))  # down through four scheduled times

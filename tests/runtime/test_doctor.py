@@ -44,7 +44,7 @@ FEED = feeds.calendar(
         attendees=[feeds.OWNER, ALICE],
     )
 )
-NAMES = ["config", "state", "calendar", "smtp", "agendas"]
+NAMES = ["config", "state", "calendar", "smtp", "outbox", "agendas"]
 
 
 @dataclass
@@ -163,7 +163,7 @@ def test_a_failing_feed_fails_its_check_and_the_others_still_run(setup: Setup) -
     assert calendar.startswith("FAIL") and "500" in calendar
     assert "→" in calendar and "calendar.ics.url" in calendar
     assert all(ok(result, name) for name in ["config", "state", "smtp", "agendas"])
-    assert "1 of 5 checks failed" in result.output
+    assert "1 of 6 checks failed" in result.output
     # The failure is not recorded as the source's health: that is the cycle's job.
     assert json.loads(setup.run("status", "--json").stdout)["sources"] == []
 

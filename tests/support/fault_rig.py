@@ -222,9 +222,10 @@ def refuse_recipients(smtp: SmtpTestServer) -> None:
 
 
 def hang_up_in_data(smtp: SmtpTestServer) -> None:
-    smtp.drop_in_data = True
+    """Hang up at the DATA command: the client knows nothing was delivered."""
+    smtp.drop_at_data = True
 
 
 def recover(smtp: SmtpTestServer) -> None:
     smtp.data_reply = smtp.rcpt_reply = None
-    smtp.drop_in_data = False
+    smtp.drop_at_data = smtp.drop_after_data = False

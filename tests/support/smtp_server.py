@@ -10,9 +10,18 @@
                       ssl_context=tls.client_context())
 
 Switches, settable while the server runs: ``rcpt_reply`` / ``data_reply`` (e.g.
-"451 4.3.0 Try again later", "550 5.1.1 No such user") answer every RCPT / DATA
-with that reply, ``rcpt_replies`` does so per address, and ``drop_in_data``
-closes the connection after the message data arrived but before the reply.
+"451 4.3.0 Try again later", "550 5.1.1 No such user") answer every RCPT / the
+end of every message with that reply, ``rcpt_replies`` does so per address.
+Two ways to hang up mid-delivery: ``drop_at_data`` closes the connection when
+the DATA command arrives (nothing was taken: the client knows it was not
+delivered), ``drop_after_data`` keeps the message and closes the connection
+before answering its final "." (the client cannot know it arrived).
+
+``plan``, when set, is asked at each DATA command what to do with that message:
+"ok", "451" (refuse it after its data), "drop-before" or "drop-after" (as the
+switches above); ``outcomes`` records each answer with the message's
+Message-ID (None when the message never came), and ``on_answer`` is called
+with them just before the client hears the answer (or the hang-up).
 """
 
 from __future__ import annotations
@@ -31,6 +40,8 @@ from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+Mode = str  # "ok" | "451" | "drop-before" | "drop-after"
 
 
 def free_port() -> int:
@@ -105,6 +116,24 @@ class Received:
     tls: bool
 
 
+class _Smtp(SMTP):
+    """aiosmtpd's protocol, able to hang up when the DATA command arrives."""
+
+    def __init__(self, server: SmtpTestServer, handler: _Handler, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self.test_server = server
+        self.mode: Mode = "ok"
+
+    async def smtp_DATA(self, arg: str) -> None:
+        self.mode = self.test_server.next_mode()
+        if self.mode == "drop-before" and self.envelope is not None and self.envelope.rcpt_tos:
+            self.test_server.record_outcome(self.mode, None)
+            assert self.transport is not None
+            self.transport.close()
+            return
+        await super().smtp_DATA(arg)
+
+
 @dataclass
 class _Handler:
     server: SmtpTestServer
@@ -120,17 +149,16 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, smtp: SMTP, session: Session, envelope: Envelope) -> str:
-        if self.server.drop_in_data:
-            assert smtp.transport is not None
-            smtp.transport.close()
-            return "421 4.3.0 closing"
-        if self.server.data_reply:
-            return self.server.data_reply
+        mode = smtp.mode if isinstance(smtp, _Smtp) else "ok"
         content = envelope.original_content or envelope.content or b""
         raw = content.encode() if isinstance(content, str) else content
         # Parsed with local line ends, so bodies compare equal to what was sent.
         parsed = message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=policy.default)
         assert isinstance(parsed, EmailMessage)
+        message_id = str(parsed["Message-ID"])
+        if mode == "451" or (mode == "ok" and self.server.data_reply):
+            self.server.record_outcome(mode, message_id)
+            return self.server.data_reply if mode == "ok" else "451 4.3.0 Try again later"
         received = Received(
             mail_from=str(envelope.mail_from),
             rcpt_tos=tuple(envelope.rcpt_tos),
@@ -141,11 +169,26 @@ class _Handler:
         )
         with self.lock:
             self.server.messages.append(received)
+        self.server.record_outcome(mode, message_id)
+        if mode == "drop-after":
+            # Kept, and the client never hears so: the one case it cannot tell.
+            assert smtp.transport is not None
+            smtp.transport.close()
+            return "250 2.0.0 Message accepted (never heard)"
         if self.server.on_message is not None:
             # Runs after the message is taken and before the client hears so:
             # the window in which a client crash leaves delivery unknown to it.
             self.server.on_message(received)
         return "250 2.0.0 Message accepted"
+
+
+class _Controller(Controller):
+    def __init__(self, server: SmtpTestServer, handler: _Handler, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self.test_server = server
+
+    def factory(self) -> SMTP:
+        return _Smtp(self.test_server, self.handler, **self.SMTP_kwargs)
 
 
 class SmtpTestServer:
@@ -171,8 +214,13 @@ class SmtpTestServer:
         self.rcpt_reply: str | None = None
         self.rcpt_replies: dict[str, str] = {}
         self.data_reply: str | None = None
-        self.drop_in_data = False
+        self.drop_at_data = False
+        self.drop_after_data = False
+        self.plan: Callable[[], Mode] | None = None
+        self.outcomes: list[tuple[Mode, str | None]] = []
+        self._outcomes_lock = threading.Lock()
         self.on_message: Callable[[Received], None] | None = None
+        self.on_answer: Callable[[Mode, str | None], None] | None = None
         self.users = dict(users or {})
         kwargs: dict[str, Any] = {"hostname": self.host, "port": self.port}
         if tls is not None and implicit_tls:
@@ -181,7 +229,21 @@ class SmtpTestServer:
             kwargs["tls_context"] = tls.server_context()
         if users is not None:
             kwargs.update(authenticator=self._authenticate, auth_require_tls=auth_require_tls)
-        self._controller = Controller(_Handler(self), **kwargs)
+        self._controller = _Controller(self, _Handler(self), **kwargs)
+
+    def next_mode(self) -> Mode:
+        """What to do with the message whose DATA command just arrived."""
+        if self.plan is not None:
+            return self.plan()
+        if self.drop_at_data:
+            return "drop-before"
+        return "drop-after" if self.drop_after_data else "ok"
+
+    def record_outcome(self, mode: Mode, message_id: str | None) -> None:
+        with self._outcomes_lock:
+            self.outcomes.append((mode, message_id))
+        if self.on_answer is not None:
+            self.on_answer(mode, message_id)
 
     def _authenticate(
         self, smtp: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
