@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 from cadence.cli.context import App, pass_app, print_json
+from cadence.cli.exit_codes import FAILURE
 from cadence.daemon.config_schema import render_example
 from cadence.daemon.cycle import CycleReport
 
@@ -65,7 +66,7 @@ def sync(ctx: click.Context, app: App, dry_run: bool, as_json: bool) -> None:
     else:
         _print_report(report, dry_run, engine.config.owner.zone)
     if not report.ok:
-        ctx.exit(1)
+        ctx.exit(FAILURE)
 
 
 def _when(moment: datetime | None, zone: Any) -> str:

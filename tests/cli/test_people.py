@@ -107,8 +107,8 @@ def test_bad_values_exit_2_naming_the_option(config: Path, args: list[str], name
 
 def test_unknown_people_and_proposals_are_named(config: Path) -> None:
     missing = run(config, "person", "show", "bob@example.com")
-    assert missing.exit_code == 1 and "bob@example.com" in missing.output
-    assert run(config, "proposals", "accept", "42").exit_code == 1
+    assert missing.exit_code == 2 and "bob@example.com" in missing.output
+    assert run(config, "proposals", "accept", "42").exit_code == 2
 
 
 def test_a_broken_config_exits_2_naming_file_and_key(config: Path) -> None:
