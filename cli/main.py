@@ -21,7 +21,8 @@ from cadence.cli.exit_codes import FAILURE, USAGE, end_for_closed_pipe, exit_cod
 from cadence.cli.people import person
 from cadence.cli.proposals import agenda, proposals
 from cadence.cli.report import report
-from cadence.cli.sync import init, status, sync
+from cadence.cli.status import status
+from cadence.cli.sync import init, sync
 from cadence.daemon import __version__, logs
 from cadence.daemon.core.errors import CadenceError
 

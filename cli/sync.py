@@ -1,8 +1,7 @@
-"""``cadence init``, ``cadence sync`` and ``cadence status``."""
+"""``cadence init`` and ``cadence sync``."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import click
@@ -43,6 +42,9 @@ def _print_report(report: CycleReport, dry_run: bool, zone: Any) -> None:
         f"{report.gaps} gap(s), {report.proposals_created} proposal(s) created, "
         f"{report.emails_sent} email(s) sent, {report.agenda_sections} agenda section(s) added"
     )
+    left = len(report.unanswered_gaps)
+    if left:
+        summary += f"; {left} gap(s) unanswered, see `cadence status`"
     click.echo(("Dry run, nothing changed: " if dry_run else "") + summary + ".")
     for error in report.errors:
         click.echo(f"error: {error['source']}: {error['message']}", err=True)
@@ -67,70 +69,3 @@ def sync(ctx: click.Context, app: App, dry_run: bool, as_json: bool) -> None:
         _print_report(report, dry_run, engine.config.owner.zone)
     if not report.ok:
         ctx.exit(FAILURE)
-
-
-def _when(moment: datetime | None, zone: Any) -> str:
-    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}" if moment else "never"
-
-
-@click.command(short_help="Show the last cycle, source health, outbox, proposals.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
-@pass_app
-def status(app: App, as_json: bool) -> None:
-    """Show the last cycle, each source's health, the outbox and open proposals."""
-    engine = app.engine()
-    zone = engine.config.owner.zone
-    info = engine.status()
-    last = info["last_cycle"]
-    next_run = info["next_run"]
-    sources = [
-        {
-            "name": s.name,
-            "location": s.location,
-            "healthy": s.healthy,
-            "last_success": s.last_success_at.isoformat() if s.last_success_at else None,
-            "last_error": s.last_error,
-            "failures": s.failures,
-        }
-        for s in info["sources"]
-    ]
-    if as_json:
-        print_json(
-            {
-                "last_cycle": None
-                if last is None
-                else {
-                    "started": last["started_at"].isoformat(),
-                    "finished": last["finished_at"].isoformat(),
-                    "duration_seconds": (last["finished_at"] - last["started_at"]).total_seconds(),
-                    "result": last["result"],
-                    "errors": last["summary"].get("errors", []),
-                },
-                "next_run": next_run.isoformat() if next_run else None,
-                "sources": sources,
-                "outbox": {
-                    "pending": info["outbox_pending"],
-                    "failed": info["outbox_failed"],
-                    "unconfirmed": info["outbox_unconfirmed"],
-                },
-                "open_proposals": info["open_proposals"],
-                "people": info["people"],
-            }
-        )
-        return
-    if last:
-        click.echo(
-            f"Last cycle:  {_when(last['started_at'], zone)} ({last['result']}); "
-            f"next due {_when(next_run, zone)}"
-        )
-    else:
-        click.echo("Last cycle:  never (run `cadence sync`)")
-    click.echo(f"People:      {info['people']}")
-    click.echo(f"Proposals:   {info['open_proposals']} open")
-    click.echo(
-        f"Outbox:      {info['outbox_pending']} waiting, {info['outbox_failed']} failed, "
-        f"{info['outbox_unconfirmed']} unconfirmed"
-    )
-    for s in sources:
-        state = "ok" if s["healthy"] else f"FAILING ({s['failures']}x): {s['last_error']}"
-        click.echo(f"Source {s['name']}: {s['location']}: {state}")

@@ -16,10 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from cadence.daemon import unanswered
 from cadence.daemon.calendars import Calendar
 from cadence.daemon.config import Config
-from cadence.daemon.core.actions import Action
+from cadence.daemon.core.actions import Action, answer, no_free_time
 from cadence.daemon.core.busy import busy_intervals, worth_keeping
+from cadence.daemon.core.closing import closing_actions, reason_of
 from cadence.daemon.core.errors import AgendaError, CadenceError, SourceError
 from cadence.daemon.core.model import (
     Gap,
@@ -66,6 +68,10 @@ class CycleReport:
     reconciled: bool = False
     errors: list[dict[str, str]] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
+    # Why each gap left without a proposal has none, by gap key, as found this cycle;
+    # and the whole list of unanswered gaps after it (see unanswered.py).
+    unanswered: dict[str, str] = field(default_factory=dict)
+    unanswered_gaps: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -79,6 +85,7 @@ class CycleReport:
             "agenda_sections": self.agenda_sections,
             "series_created": self.series_created,
             "errors": self.errors,
+            "unanswered_gaps": self.unanswered_gaps,
             "plan": [
                 {"action": a.kind, "person": a.person, "detail": a.detail} for a in self.actions
             ],
@@ -220,16 +227,8 @@ def plan(
                         meeting_start=meeting.start,
                     )
                 )
-    for proposal in store.proposals.all():
-        if proposal.period.end <= now:
-            actions.append(Action("expire", proposal.person, f"#{proposal.id}", proposal=proposal))
-        elif proposal.gap_key not in current:
-            actions.append(
-                Action(
-                    "supersede", proposal.person, f"#{proposal.id}: gap filled", proposal=proposal
-                )
-            )
     by_email = {p.email: p for p in people}
+    actions += closing_actions(store.proposals.all(), by_email, current, now, owner.zone)
     fresh = [g for k, g in current.items() if store.proposals.by_gap(k) is None]
     works: list[SeriesWork] = []
     if svc.writer is not None:
@@ -248,16 +247,16 @@ def plan(
             log.warning("free/busy: %s", exc)
             if report is not None:
                 report.errors.append({"source": "free/busy", "message": str(exc)})
+                for gap in fresh:
+                    report.unanswered[gap.key] = f"free/busy could not be read ({exc})"
             fresh, works = [], []
     for gap in fresh:
         person = by_email[gap.person]
         slots = tuple(_slots_for(svc, person, gap, booked, now, busy))
-        detail = f"{gap.reason} {gap.period.start.astimezone(owner.zone):%Y-%m-%d}: " + (
-            ", ".join(f"{s.start.astimezone(owner.zone):%a %d %b %H:%M}" for s in slots)
-            or "no free slot"
-        )
         notes = (hidden_note(person),) if person.email in busy.hidden else ()
-        actions.append(Action("propose", person.email, detail, gap=gap, slots=slots, notes=notes))
+        actions.append(answer(person, gap, slots, owner.zone, notes))
+        if not slots and report is not None:
+            report.unanswered[gap.key] = no_free_time(person, gap, owner.zone)
     rules = slot_rules(config)
     for work in works:
         start = choose_start(
@@ -376,17 +375,15 @@ def execute(
             series.append((action, person))  # written together below, as one batch
             continue
         try:
-            if action.kind == "expire" and action.proposal:
-                svc.store.proposals.set_status(action.proposal.id, ProposalStatus.EXPIRED, now)
-            elif action.kind == "supersede" and action.proposal:
-                svc.store.proposals.set_status(action.proposal.id, ProposalStatus.SUPERSEDED, now)
+            if action.kind in _CLOSING and action.proposal:
+                status, why = _CLOSING[action.kind], reason_of(action)
+                svc.store.proposals.set_status(action.proposal.id, status, now, reason=why)
             elif action.kind == "prepare-agenda" and person and action.meeting_start:
                 if svc.agendas.prepare(person, owner, action.meeting_start):
                     report.agenda_sections += 1
+            elif action.kind == "no-free-time":
+                log.warning("no free time for %s: %s", action.person, action.detail)
             elif action.kind == "propose" and person and action.gap:
-                if not action.slots:
-                    log.warning("no free time for %s in %s", person.email, action.detail)
-                    continue
                 if svc.mailer.create(person, action.gap, action.slots, now, action.notes):
                     report.proposals_created += 1
             elif action.kind == "attach-agenda" and person and svc.writer:
@@ -394,9 +391,11 @@ def execute(
         except AgendaError as exc:
             log.warning("agenda for %s: %s", action.person, exc)
             report.errors.append({"source": "agenda", "message": str(exc)})
+            _not_proposed(action, exc, report)
         except CadenceError as exc:
             log.warning("%s for %s: %s", action.kind, action.person, exc)
             report.errors.append({"source": _writer_name(svc), "message": str(exc)})
+            _not_proposed(action, exc, report)
     if series and svc.writer:
         svc.heartbeat()
         created, errors = write_series(
@@ -410,6 +409,18 @@ def execute(
         )
         report.series_created += created
         report.errors += [{"source": svc.writer.name, "message": e} for e in errors]
+
+
+def _not_proposed(action: Action, error: Exception, report: CycleReport) -> None:
+    if action.kind == "propose" and action.gap is not None:
+        report.unanswered[action.gap.key] = f"the proposal could not be made ({error})"
+
+
+_CLOSING = {
+    "expire": ProposalStatus.EXPIRED,
+    "supersede": ProposalStatus.SUPERSEDED,
+    "withdraw": ProposalStatus.WITHDRAWN,
+}
 
 
 def _writer_name(svc: Services) -> str:
@@ -443,16 +454,23 @@ def run_cycle(
         settle_interrupted(store.proposals, svc.transport, now)
     changed = read_sources(svc, people, now, report)
     fingerprint = _fingerprint(svc, people, now)
+    zone = svc.config.owner.zone
     if changed or force or dry_run or store.get_meta("planned") != fingerprint:
         gaps, actions = plan(svc, people, now, report)
         report.actions = actions
         report.gaps = len(gaps)
         report.reconciled = True
-        if not dry_run:
+        if dry_run:
+            left = unanswered.unanswered(store, gaps, report.unanswered)
+            report.unanswered_gaps = [unanswered.as_json(g, why, zone) for g, why in left]
+        else:
             execute(svc, people, actions, now, report)
+            unanswered.record(store, gaps, report.unanswered, now)
             if report.ok:
                 # A plan that hit errors is made again next cycle, changed or not.
                 store.set_meta("planned", fingerprint)
+    if not dry_run:
+        report.unanswered_gaps = unanswered.stored_json(store.unanswered.all(), zone)
     if not dry_run:
         report.errors += queue_digest(svc, now)
         try:

@@ -29,6 +29,7 @@ from cadence.daemon.calendars.google_writes import GoogleWriter
 from cadence.daemon.calendars.ics import IcsCalendar
 from cadence.daemon.clock import Clock, system_clock
 from cadence.daemon.config import Config
+from cadence.daemon.core.dates import day_time
 from cadence.daemon.core.errors import (
     CadenceError,
     ConfigError,
@@ -37,6 +38,7 @@ from cadence.daemon.core.errors import (
     SlotUnavailableError,
     UsageError,
 )
+from cadence.daemon.core.fit import fit_warnings
 from cadence.daemon.core.messages import event_description, event_summary
 from cadence.daemon.core.model import (
     Interval,
@@ -67,6 +69,7 @@ from cadence.daemon.mail import Transport
 from cadence.daemon.mail.maildir import MaildirTransport
 from cadence.daemon.mail.smtp import SmtpTransport
 from cadence.daemon.outbox import Delivery, deliver_due
+from cadence.daemon.people_changes import PersonChange, withdraw_stale
 from cadence.daemon.proposing import ProposalMailer
 from cadence.daemon.store import SeriesRecord, Store
 from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
@@ -231,40 +234,76 @@ class Engine:
             raise NotFoundError(f"{email} is not a person here; see `cadence person list`")
         return found
 
-    def add_person(self, person: Person) -> Person:
+    def add_person(self, person: Person) -> PersonChange:
+        """Start tracking ``person``; raise UsageError for the owner's own address, an
+        empty name or someone already tracked. The change says what does not fit the
+        working hours."""
         now = self.clock()
-        local_today = now.astimezone(self.config.owner.zone).date()
-        person = replace(person, anchor=local_today)
+        owner = self.config.owner
+        if person.email.lower() == owner.email.lower():
+            raise UsageError(
+                f"{person.email} is your own address (owner.email); add the people you have "
+                "1:1s with"
+            )
+        if not person.name.strip():
+            raise UsageError(f"--name: give {person.email}'s name (it may not be empty)")
+        local_today = now.astimezone(owner.zone).date()
+        person = replace(person, name=person.name.strip(), anchor=local_today)
         if not self.store.people.add(person, now):
             raise UsageError(
                 f"{person.email} is already a person here; change them with `cadence person set`"
             )
         self._people_changed()
-        return person
+        return PersonChange(person, warnings=tuple(self._fit(person)))
 
-    def update_person(self, email: str, **changes: Any) -> Person:
-        person = replace(self.person(email), **changes)
-        self.store.people.update(person, self.clock())
+    def update_person(self, email: str, **changes: Any) -> PersonChange:
+        """Change what ``changes`` gives; withdraw the open proposals the change makes
+        stale (new settings, a pause). Raise NotFoundError for someone unknown."""
+        before = self.person(email)
+        if "name" in changes and not str(changes["name"]).strip():
+            raise UsageError(f"--name: give {before.email}'s name (it may not be empty)")
+        person = replace(before, **changes)
+        now = self.clock()
+        self.store.people.update(person, now)
+        withdrawn = withdraw_stale(self.store, before, person, now, self.config.owner.zone)
         self._people_changed()
-        return person
+        fits = {"day", "time", "duration", "timezone"}
+        warnings = self._fit(person) if fits & set(changes) else []
+        return PersonChange(person, withdrawn, tuple(warnings))
 
-    def pause(self, email: str, until: date | None) -> Person:
+    def pause(self, email: str, until: date | None) -> PersonChange:
+        """Hold the person's 1:1s until ``until`` (a local date), or until resumed;
+        raise UsageError for a date that is not in the future."""
+        today = self.clock().astimezone(self.config.owner.zone).date()
+        if until is not None and until <= today:
+            raise UsageError(
+                f"--until {until.isoformat()}: that date is not in the future; give a later "
+                "date, or leave --until out to pause until `cadence person resume`"
+            )
         return self.update_person(email, paused=True, paused_until=until)
 
-    def resume(self, email: str) -> Person:
+    def resume(self, email: str) -> PersonChange:
+        """End a pause now; a person who is not paused is left as they are."""
+        person = self.person(email)
+        if not person.paused:
+            return PersonChange(person, changed=False)
         return self.update_person(email, paused=False, paused_until=None)
+
+    def _fit(self, person: Person) -> list[str]:
+        today = self.clock().astimezone(self.config.owner.zone).date()
+        return fit_warnings(person, slot_rules(self.config), today)
 
     def has_series(self, email: str) -> bool:
         """Return whether cadence keeps a series with the person in a writable calendar."""
         return self.writer is not None and self.store.series.live_for(email) is not None
 
-    def remove_person(self, email: str) -> None:
+    def remove_person(self, email: str) -> PersonChange:
         """Forget the person; first end the series cadence keeps with them (meetings
-        already held stay in the calendar)."""
+        already held stay in the calendar) and withdraw their open proposals."""
         person = self.person(email)
         record = self.store.series.live_for(person.email)
+        now = self.clock()
         if record is not None and self.writer is not None:
-            now = self.clock()
             try:
                 self.writer.end_series(record.event_id, now)
             except CadenceError as exc:
@@ -273,8 +312,10 @@ class Engine:
                     f"({exc}); {person.email} is kept; try again"
                 ) from None
             self.store.series.end(record.event_id, now)
+        withdrawn = withdraw_stale(self.store, person, None, now, self.config.owner.zone)
         self.store.people.remove(email)
         self._people_changed()
+        return PersonChange(person, withdrawn)
 
     def _people_changed(self) -> None:
         # Which occurrences are worth keeping depends on who the people are:
@@ -364,7 +405,7 @@ class Engine:
         if not self._still_free(services, slot, person, now):
             raise SlotUnavailableError(
                 f"slot {number} of proposal {proposal_id} "
-                f"({slot.start.astimezone(self.config.owner.zone):%a %d %b %H:%M}) is no longer "
+                f"({day_time(slot.start, self.config.owner.zone)}) is no longer "
                 "free in your calendar; choose another with --slot"
             )
         if self.writer is not None:
@@ -508,4 +549,5 @@ class Engine:
             "outbox_unconfirmed": len(store.proposals.outbox(["unconfirmed"])),
             "open_proposals": len(store.proposals.all()),
             "people": len(store.people.all()),
+            "unanswered_gaps": store.unanswered.all(),
         }

@@ -13,6 +13,7 @@ from cadence.daemon.store.observations import Observations, SourceHealth
 from cadence.daemon.store.people import People
 from cadence.daemon.store.proposals import NewMail, OutboxItem, Proposals
 from cadence.daemon.store.series import SeriesRecord, SeriesStore
+from cadence.daemon.store.unanswered import UnansweredGap, UnansweredGaps
 
 __all__ = [
     "AgendaDocument",
@@ -26,6 +27,8 @@ __all__ = [
     "SeriesStore",
     "SourceHealth",
     "Store",
+    "UnansweredGap",
+    "UnansweredGaps",
     "from_utc_text",
     "utc_text",
 ]
@@ -41,6 +44,7 @@ class Store:
         self.proposals = Proposals(self.db)
         self.documents = Documents(self.db)
         self.series = SeriesStore(self.db)
+        self.unanswered = UnansweredGaps(self.db)
 
     def close(self) -> None:
         self.db.close()

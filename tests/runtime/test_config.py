@@ -7,6 +7,7 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
+from cadence.cli.exit_codes import USAGE, exit_code
 from cadence.daemon.config import load_config
 from cadence.daemon.config_schema import SCHEMA, render_example
 from cadence.daemon.core.errors import ConfigError
@@ -56,7 +57,7 @@ def test_every_problem_is_reported_at_once_with_its_key(tmp_path: Path) -> None:
     }
     message = str(caught.value)
     assert "config.toml" in message and "unknown key" in message
-    assert caught.value.exit_code == 2
+    assert exit_code(caught.value) == USAGE
 
 
 def test_unknown_section_and_missing_required_keys(tmp_path: Path) -> None:
