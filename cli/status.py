@@ -25,6 +25,8 @@ def _source_json(s: Any) -> dict[str, Any]:
         "last_success": s.last_success_at.isoformat() if s.last_success_at else None,
         "last_error": s.last_error,
         "failures": s.failures,
+        "suspect": s.suspect,
+        "suspect_since": s.suspect_since.isoformat() if s.suspect_since else None,
     }
 
 
@@ -97,5 +99,16 @@ def status(app: App, as_json: bool) -> None:
         f"{info['outbox_unconfirmed']} unconfirmed"
     )
     for s in info["sources"]:
-        state = "ok" if s.healthy else f"FAILING ({s.failures}x): {s.last_error}"
-        click.echo(f"Source {s.name}: {s.location}: {state}")
+        click.echo(f"Source {s.name}: {s.location}: {_health(s, zone)}")
+
+
+def _health(s: Any, zone: ZoneInfo) -> str:
+    """``s``: a source's health record. Say what is wrong with it, if anything."""
+    if s.suspect:
+        return (
+            f"SUSPECT since {_when(s.suspect_since, zone)}: {s.suspect}; the last good read "
+            "is kept (`cadence sync --accept-changes` takes the new one)"
+        )
+    if s.failures:
+        return f"FAILING ({s.failures}x): {s.last_error}"
+    return "ok"

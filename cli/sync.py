@@ -48,21 +48,36 @@ def _print_report(report: CycleReport, dry_run: bool, zone: Any) -> None:
     click.echo(("Dry run, nothing changed: " if dry_run else "") + summary + ".")
     for error in report.errors:
         click.echo(f"error: {error['source']}: {error['message']}", err=True)
+    if report.held:
+        click.echo(
+            "If the calendar really changed that much, run `cadence sync --accept-changes`.",
+            err=True,
+        )
 
 
 @click.command(short_help="Run one cycle: find gaps, propose times, send email.")
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing, send nothing.")
+@click.option(
+    "--accept-changes",
+    is_flag=True,
+    help="Take the calendar as read even where it looks suspect (most of it gone at once): "
+    "say so when the changes are real.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @pass_app
 @click.pass_context
-def sync(ctx: click.Context, app: App, dry_run: bool, as_json: bool) -> None:
+def sync(ctx: click.Context, app: App, dry_run: bool, accept_changes: bool, as_json: bool) -> None:
     """Run one full cycle: read the calendar, find gaps, propose times, send email.
 
-    Exits 1 when a source or the mail transport failed (the others are still
-    processed); the errors are listed.
+    Exits 1 when a source, a step or the mail transport failed (the others are
+    still processed); the errors are listed. A read that loses most of what the
+    calendar held (every event unreadable, the 1:1s of several people gone at
+    once, an empty calendar where there were many events) is held back as
+    suspect and changes nothing, until a normal read comes or you run
+    `cadence sync --accept-changes`.
     """
     engine = app.engine()
-    report = engine.sync(dry_run=dry_run)
+    report = engine.sync(dry_run=dry_run, accept_changes=accept_changes)
     if as_json:
         print_json(report.as_json())
     else:

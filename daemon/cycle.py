@@ -13,16 +13,13 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cadence.daemon import unanswered
-from cadence.daemon.calendars import Calendar
 from cadence.daemon.config import Config
 from cadence.daemon.core.actions import Action, answer, no_free_time
-from cadence.daemon.core.busy import busy_intervals, worth_keeping
 from cadence.daemon.core.closing import closing_actions, reason_of
-from cadence.daemon.core.errors import AgendaError, CadenceError, SourceError
+from cadence.daemon.core.errors import AgendaError, CadenceError
 from cadence.daemon.core.model import (
     Gap,
     Interval,
@@ -35,14 +32,16 @@ from cadence.daemon.core.model import (
 from cadence.daemon.core.reconcile import find_gaps, is_live, one_on_ones
 from cadence.daemon.core.series import choose_start
 from cadence.daemon.core.slots import SlotRules, find_slots
+from cadence.daemon.cycle_report import CycleReport
 from cadence.daemon.digest import queue_digest
 from cadence.daemon.outbox import RetryPolicy, deliver_due, settle_interrupted
+from cadence.daemon.reading import read_sources
+from cadence.daemon.steps import step
 from cadence.daemon.wiring import (
     HISTORY,
     OWNER_SOURCE,
     Services,
     busy_source,
-    window_for,
 )
 from cadence.daemon.writing import (
     Busy,
@@ -57,39 +56,16 @@ from cadence.daemon.writing import (
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class CycleReport:
-    started: datetime
-    gaps: int = 0
-    proposals_created: int = 0
-    emails_sent: int = 0
-    agenda_sections: int = 0
-    series_created: int = 0
-    reconciled: bool = False
-    errors: list[dict[str, str]] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
-    # Why each gap left without a proposal has none, by gap key, as found this cycle;
-    # and the whole list of unanswered gaps after it (see unanswered.py).
-    unanswered: dict[str, str] = field(default_factory=dict)
-    unanswered_gaps: list[dict[str, object]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "gaps": self.gaps,
-            "proposals_created": self.proposals_created,
-            "emails_sent": self.emails_sent,
-            "agenda_sections": self.agenda_sections,
-            "series_created": self.series_created,
-            "errors": self.errors,
-            "unanswered_gaps": self.unanswered_gaps,
-            "plan": [
-                {"action": a.kind, "person": a.person, "detail": a.detail} for a in self.actions
-            ],
-        }
+__all__ = [
+    "CycleReport",
+    "availability",
+    "execute",
+    "plan",
+    "read_sources",
+    "retry_policy",
+    "run_cycle",
+    "slot_rules",
+]
 
 
 def slot_rules(config: Config) -> SlotRules:
@@ -106,82 +82,6 @@ def slot_rules(config: Config) -> SlotRules:
 def retry_policy(config: Config) -> RetryPolicy:
     """Return how the config's [email] says to retry undelivered email."""
     return RetryPolicy(first=config.email.retry_first, longest=config.email.retry_max)
-
-
-def read_sources(
-    svc: Services, people: Sequence[Person], now: datetime, report: CycleReport
-) -> bool:
-    """Read the owner's calendar and every busy feed; record what they said.
-
-    Return whether any source changed. A failing source is recorded and
-    reported; the others are still read.
-    """
-    store, owner = svc.store, svc.config.owner
-    window = window_for(svc.config, now)
-    sources: list[tuple[str, Calendar, str | None]] = [(OWNER_SOURCE, svc.calendar, owner.email)]
-    sources += [(busy_source(p), svc.busy_feed(p), p.email) for p in people if p.busy_feed]
-    changed = False
-    for name, calendar, holder in sources:
-        svc.heartbeat()
-        known = store.observations.source(name)
-        try:
-            result = calendar.read(window, known.state if known else {})
-        except SourceError as exc:
-            log.warning("source %s failed: %s", name, exc)
-            report.errors.append({"source": exc.source, "message": exc.reason})
-            store.observations.record_failure(name, calendar.name, exc.reason, now)
-            if exc.needs_owner:
-                _alert_owner(svc, name, known.last_success_at if known else None, exc, now)
-            continue
-        if not result.changed:
-            log.debug("source %s unchanged", name)
-            store.observations.record_unchanged(name, calendar.name, result.state, now)
-            continue
-        changed = True
-        # A person's busy feed tells when they are busy, nothing more.
-        keep: list[Occurrence] = []
-        dropped: list[Occurrence] = []
-        if name == OWNER_SOURCE:
-            for o in result.occurrences:
-                (keep if worth_keeping(o, owner, people) else dropped).append(o)
-        vanished = store.observations.record_read(
-            name,
-            calendar.name,
-            result.state,
-            window,
-            keep,
-            # Busy time needs every event: an incremental read leaves it as it was.
-            busy_intervals(result.occurrences, holder) if result.complete else None,
-            now,
-            complete=result.complete,
-            dropped=dropped if not result.complete else (),
-            cancelled=result.cancelled,
-            removed=result.removed,
-        )
-        log.info(
-            "source %s read: %d occurrences, %d kept, %d vanished",
-            name,
-            len(result.occurrences),
-            len(keep),
-            vanished,
-        )
-    return changed
-
-
-def _alert_owner(
-    svc: Services, name: str, since: datetime | None, exc: SourceError, now: datetime
-) -> None:
-    """Email the owner once per failure streak of a source only they can fix: the key
-    is the streak's start (the last success), so a later streak alerts again."""
-    streak = since.isoformat() if since else "never-read"
-    svc.mailer.alert(
-        f"{name}:{streak}",
-        f"{exc.source} needs you",
-        f"cadence cannot read {exc.source}:\n\n    {exc.reason}\n\n"
-        "Until this is fixed no cancellation there turns into a proposal. Everything "
-        "else goes on; `cadence status` shows the state of each source.",
-        now,
-    )
 
 
 def _fingerprint(svc: Services, people: Sequence[Person], now: datetime) -> str:
@@ -366,7 +266,6 @@ def execute(
 ) -> None:
     """Carry out the plan; each action is idempotent, so a crash midway is harmless."""
     by_email = {p.email: p for p in people}
-    owner = svc.config.owner
     series: list[tuple[Action, Person]] = []
     for action in actions:
         svc.heartbeat()
@@ -375,19 +274,8 @@ def execute(
             series.append((action, person))  # written together below, as one batch
             continue
         try:
-            if action.kind in _CLOSING and action.proposal:
-                status, why = _CLOSING[action.kind], reason_of(action)
-                svc.store.proposals.set_status(action.proposal.id, status, now, reason=why)
-            elif action.kind == "prepare-agenda" and person and action.meeting_start:
-                if svc.agendas.prepare(person, owner, action.meeting_start):
-                    report.agenda_sections += 1
-            elif action.kind == "no-free-time":
-                log.warning("no free time for %s: %s", action.person, action.detail)
-            elif action.kind == "propose" and person and action.gap:
-                if svc.mailer.create(person, action.gap, action.slots, now, action.notes):
-                    report.proposals_created += 1
-            elif action.kind == "attach-agenda" and person and svc.writer:
-                _attach(svc, person, action.events, now, report)
+            with step(report.errors, f"{action.kind} for {action.person}"):
+                _act(svc, action, person, now, report)
         except AgendaError as exc:
             log.warning("agenda for %s: %s", action.person, exc)
             report.errors.append({"source": "agenda", "message": str(exc)})
@@ -398,17 +286,44 @@ def execute(
             _not_proposed(action, exc, report)
     if series and svc.writer:
         svc.heartbeat()
-        created, errors = write_series(
-            svc.store,
-            svc.writer,
-            svc.agendas,
-            owner,
-            series,
-            now,
-            prepare_until=now + svc.config.agenda.prepare_ahead,
-        )
-        report.series_created += created
-        report.errors += [{"source": svc.writer.name, "message": e} for e in errors]
+        with step(report.errors, "write the series"):
+            _write_series(svc, series, now, report)
+
+
+def _write_series(
+    svc: Services, series: list[tuple[Action, Person]], now: datetime, report: CycleReport
+) -> None:
+    assert svc.writer is not None
+    created, errors = write_series(
+        svc.store,
+        svc.writer,
+        svc.agendas,
+        svc.config.owner,
+        series,
+        now,
+        prepare_until=now + svc.config.agenda.prepare_ahead,
+    )
+    report.series_created += created
+    report.errors += [{"source": svc.writer.name, "message": e} for e in errors]
+
+
+def _act(
+    svc: Services, action: Action, person: Person | None, now: datetime, report: CycleReport
+) -> None:
+    """Carry out one step of the plan (the series are written together, elsewhere)."""
+    if action.kind in _CLOSING and action.proposal:
+        status, why = _CLOSING[action.kind], reason_of(action)
+        svc.store.proposals.set_status(action.proposal.id, status, now, reason=why)
+    elif action.kind == "prepare-agenda" and person and action.meeting_start:
+        if svc.agendas.prepare(person, svc.config.owner, action.meeting_start):
+            report.agenda_sections += 1
+    elif action.kind == "no-free-time":
+        log.warning("no free time for %s: %s", action.person, action.detail)
+    elif action.kind == "propose" and person and action.gap:
+        if svc.mailer.create(person, action.gap, action.slots, now, action.notes):
+            report.proposals_created += 1
+    elif action.kind == "attach-agenda" and person and svc.writer:
+        _attach(svc, person, action.events, now, report)
 
 
 def _not_proposed(action: Action, error: Exception, report: CycleReport) -> None:
@@ -444,35 +359,32 @@ def _attach(
 
 
 def run_cycle(
-    svc: Services, now: datetime, *, dry_run: bool = False, force: bool = False
+    svc: Services,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    accept_changes: bool = False,
 ) -> CycleReport:
-    """Run one full cycle; return what it found and did (errors included, not raised)."""
+    """Run one full cycle; return what it found and did. Errors are in the report,
+    not raised: an unexpected failure in a step is that step's error, and the steps
+    after it still run. ``accept_changes`` takes reads that look suspect."""
     report = CycleReport(started=now)
-    store = svc.store
+    errors, store = report.errors, svc.store
     people = store.people.all()
     if not dry_run:
-        settle_interrupted(store.proposals, svc.transport, now)
-    changed = read_sources(svc, people, now, report)
-    fingerprint = _fingerprint(svc, people, now)
-    zone = svc.config.owner.zone
-    if changed or force or dry_run or store.get_meta("planned") != fingerprint:
-        gaps, actions = plan(svc, people, now, report)
-        report.actions = actions
-        report.gaps = len(gaps)
-        report.reconciled = True
-        if dry_run:
-            left = unanswered.unanswered(store, gaps, report.unanswered)
-            report.unanswered_gaps = [unanswered.as_json(g, why, zone) for g, why in left]
-        else:
-            execute(svc, people, actions, now, report)
-            unanswered.record(store, gaps, report.unanswered, now)
-            if report.ok:
-                # A plan that hit errors is made again next cycle, changed or not.
-                store.set_meta("planned", fingerprint)
-    if not dry_run:
-        report.unanswered_gaps = unanswered.stored_json(store.unanswered.all(), zone)
-    if not dry_run:
+        with step(errors, "settle the outbox", "outbox"):
+            settle_interrupted(store.proposals, svc.transport, now)
+    changed = False
+    with step(errors, "read"):
+        changed = read_sources(svc, people, now, report, accept_changes=accept_changes)
+    with step(errors, "plan"):
+        _plan_and_act(svc, people, now, report, fresh=changed or force, dry_run=dry_run)
+    if dry_run:
+        return report
+    with step(errors, "digest"):
         report.errors += queue_digest(svc, now)
+    with step(errors, "mail", svc.transport.name):
         try:
             delivery = deliver_due(
                 store.proposals, svc.transport, now, retry_policy(svc.config), svc.heartbeat
@@ -483,3 +395,41 @@ def run_cycle(
             report.emails_sent = delivery.sent
             report.errors += [{"source": svc.transport.name, "message": e} for e in delivery.errors]
     return report
+
+
+def _plan_and_act(
+    svc: Services,
+    people: Sequence[Person],
+    now: datetime,
+    report: CycleReport,
+    *,
+    fresh: bool,
+    dry_run: bool,
+) -> None:
+    """Plan and carry out the plan, unless nothing planning depends on has changed
+    since the last plan that went through; list the gaps left unanswered."""
+    store, zone = svc.store, svc.config.owner.zone
+    calendar = store.observations.source(OWNER_SOURCE)
+    if calendar is None or calendar.last_success_at is None:
+        # Nothing is known of the calendar yet: every person would look as if they
+        # had no 1:1 at all, and each would get a proposal for a series they have.
+        log.warning("the calendar has not been read yet; nothing to plan")
+        return
+    fingerprint = _fingerprint(svc, people, now)
+    if fresh or dry_run or store.get_meta("planned") != fingerprint:
+        gaps, actions = plan(svc, people, now, report)
+        report.actions = actions
+        report.gaps = len(gaps)
+        report.reconciled = True
+        if dry_run:
+            left = unanswered.unanswered(store, gaps, report.unanswered)
+            report.unanswered_gaps = [unanswered.as_json(g, why, zone) for g, why in left]
+            return
+        execute(svc, people, actions, now, report)
+        with step(report.errors, "list the unanswered gaps"):
+            unanswered.record(store, gaps, report.unanswered, now)
+        if report.ok:
+            # A plan that hit errors is made again next cycle, changed or not.
+            store.set_meta("planned", fingerprint)
+    if not dry_run:
+        report.unanswered_gaps = unanswered.stored_json(store.unanswered.all(), zone)

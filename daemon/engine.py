@@ -71,6 +71,7 @@ from cadence.daemon.mail.smtp import SmtpTransport
 from cadence.daemon.outbox import Delivery, deliver_due
 from cadence.daemon.people_changes import PersonChange, withdraw_stale
 from cadence.daemon.proposing import ProposalMailer
+from cadence.daemon.steps import unexpected
 from cadence.daemon.store import SeriesRecord, Store
 from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
 from cadence.daemon.writing import series_spec
@@ -325,23 +326,43 @@ class Engine:
     # -- cycles -------------------------------------------------------------
 
     def sync(
-        self, *, dry_run: bool = False, heartbeat: Callable[[], None] | None = None
+        self,
+        *,
+        dry_run: bool = False,
+        heartbeat: Callable[[], None] | None = None,
+        accept_changes: bool = False,
     ) -> CycleReport:
         """Run one cycle (against a throw-away copy of the state when ``dry_run``);
-        ``heartbeat`` is called between its steps."""
+        ``heartbeat`` is called between its steps; ``accept_changes`` takes reads
+        held back as suspect.
+
+        The cycle is recorded whatever happens: "ok", "errors" (a source or step
+        failed, named in its errors), "failed" (it could not go on: the error is
+        recorded, then raised) or "interrupted" (a stop was asked for)."""
         now = self.clock()
-        if not dry_run:
-            cycle_id = self.store.start_cycle(now)
-            try:
-                report = run_cycle(self.services(heartbeat=heartbeat), now)
-            except Stopping:
-                # Best effort: the stop matters more than recording it.
-                with contextlib.suppress(CadenceError):
-                    self.store.finish_cycle(cycle_id, self.clock(), "interrupted", {})
-                raise
-            result = "ok" if report.ok else "errors"
-            self.store.finish_cycle(cycle_id, self.clock(), result, report.as_json())
-            return report
+        if dry_run:
+            return self._dry_run(now, accept_changes)
+        cycle_id = self.store.start_cycle(now)
+        try:
+            report = run_cycle(
+                self.services(heartbeat=heartbeat), now, accept_changes=accept_changes
+            )
+        except Stopping:
+            # Best effort: the stop matters more than recording it.
+            with contextlib.suppress(CadenceError):
+                self.store.finish_cycle(cycle_id, self.clock(), "interrupted", {})
+            raise
+        except Exception as exc:
+            message = str(exc) if isinstance(exc, CadenceError) else unexpected(exc)
+            error = {"source": "cycle", "step": "cycle", "message": message}
+            with contextlib.suppress(Exception):
+                self.store.finish_cycle(cycle_id, self.clock(), "failed", {"errors": [error]})
+            raise
+        result = "ok" if report.ok else "errors"
+        self.store.finish_cycle(cycle_id, self.clock(), result, report.as_json())
+        return report
+
+    def _dry_run(self, now: datetime, accept_changes: bool) -> CycleReport:
         with tempfile.TemporaryDirectory(prefix="cadence-dry-run-") as tmp:
             copy = Path(tmp) / "state.db"
             target = sqlite3.connect(copy)
@@ -350,7 +371,9 @@ class Engine:
             target.close()
             scratch = Store(copy)
             try:
-                return run_cycle(self.services(scratch), now, dry_run=True)
+                return run_cycle(
+                    self.services(scratch), now, dry_run=True, accept_changes=accept_changes
+                )
             finally:
                 scratch.close()
                 shutil.rmtree(tmp, ignore_errors=True)
