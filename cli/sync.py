@@ -28,7 +28,13 @@ def init(app: App, backend: str, force: bool) -> None:
         raise click.UsageError(f"{path} exists; edit it, or pass --force to overwrite it")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_example(backend), encoding="utf-8")
-    click.echo(f"Wrote {path}. Fill in [owner] and the calendar address, then run `cadence sync`.")
+    where = "your calendar's address" if backend == "ics" else "[calendar.google]"
+    click.echo(f"Wrote {path}: put yourself into [owner] and fill in {where}.")
+    google = "`cadence auth google`, " if backend == "google" else ""
+    click.echo(
+        f"Then run {google}`cadence doctor`, add the people you have 1:1s with "
+        "(`cadence person add EMAIL --name NAME --every weekly`) and run `cadence sync`."
+    )
 
 
 def _print_report(report: CycleReport, dry_run: bool, zone: Any) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from cadence.cli.main import cli
-from cadence.daemon.config import load_config
 from click.testing import CliRunner, Result
 
 from tests.support.configs import write_config
@@ -123,13 +122,32 @@ def test_init_writes_a_starter_config_once(tmp_path: Path) -> None:
     target = tmp_path / "cadence" / "config.toml"
     first = CliRunner().invoke(cli, ["--config", str(target), "init"])
     assert first.exit_code == 0 and target.exists()
-    assert load_config(target).calendar_backend == "ics"
+    last = first.output.strip().splitlines()[-1]
+    assert last.index("cadence person add") < last.index("cadence sync")
     second = CliRunner().invoke(cli, ["--config", str(target), "init"])
     assert second.exit_code == 2 and "--force" in second.output
     google = CliRunner().invoke(
         cli, ["--config", str(target), "init", "--backend", "google", "--force"]
     )
-    assert google.exit_code == 0 and load_config(target).calendar_backend == "google"
+    assert google.exit_code == 0 and "cadence auth google" in google.output
+    assert 'backend = "google"' in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["person", "list"], ["person", "add", "a@b.org", "--name", "A", "--every", "weekly"],
+     ["sync"], ["status"], ["report"], ["proposals", "list"], ["doctor"]],
+)  # fmt: skip
+def test_every_command_refuses_the_untouched_starter_config(
+    tmp_path: Path, command: list[str]
+) -> None:
+    target = tmp_path / "config.toml"
+    assert CliRunner().invoke(cli, ["--config", str(target), "init"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["--config", str(target), *command])
+    assert result.exit_code == 2
+    assert "owner.email: still the example" in result.output
+    assert "calendar.ics.url: this is the example address" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "state.db").exists()
 
 
 @pytest.mark.parametrize(

@@ -95,11 +95,36 @@ def test_shipped_example_documents_every_key_and_loads() -> None:
     tomllib.loads(example)
 
 
-def test_starter_configs_load(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, render_example("ics")), env={})
-    assert config.calendar_backend == "ics"
-    google = load_config(write(tmp_path, render_example("google")), env={})
-    assert google.calendar_backend == "google" and google.ics is None
+YOURS = {
+    '"Your Name"': '"Olivia Owner"',
+    '"you@example.com"': '"olivia@example.com"',
+    '"Area/City"': '"Europe/Berlin"',
+    '"https://calendar.google.com/calendar/ical/.../basic.ics"': '"calendar.ics"',
+}
+
+
+def filled_in(text: str) -> str:
+    """The starter config as its owner fills it in: the examples replaced."""
+    for example, real in YOURS.items():
+        text = text.replace(example, real)
+    return text
+
+
+@pytest.mark.parametrize("backend", ["ics", "google"])
+def test_starter_configs_refuse_their_examples_and_load_once_filled_in(
+    tmp_path: Path, backend: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, render_example(backend)), env={})
+    refused = {p.where: p.what for p in caught.value.problems}
+    expected = {"owner.name", "owner.email", "owner.timezone"}
+    if backend == "ics":
+        expected.add("calendar.ics.url")
+        assert refused.pop("calendar.ics.url").startswith("this is the example address")
+    assert set(refused) | {"calendar.ics.url"} >= expected
+    assert all(what.startswith("still the example") for what in refused.values())
+    config = load_config(write(tmp_path, filled_in(render_example(backend))), env={})
+    assert config.calendar_backend == backend and config.owner.timezone == "Europe/Berlin"
 
 
 @given(st.integers(min_value=1, max_value=10_000), st.sampled_from("smhdw"))
