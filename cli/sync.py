@@ -42,6 +42,10 @@ def _print_report(report: CycleReport, dry_run: bool, zone: Any) -> None:
         click.echo("Plan:" if dry_run else "Done:")
         for action in report.actions:
             click.echo(f"  {action.describe()}")
+    elif not report.reconciled and report.held:
+        click.echo("The read was held back as suspect (see below); nothing reconsidered.")
+    elif not report.reconciled and report.errors:
+        click.echo("Nothing new could be read (see below); nothing reconsidered.")
     elif not report.reconciled:
         click.echo("Calendar unchanged since the last cycle; nothing to reconsider.")
     summary = (

@@ -38,7 +38,6 @@ from cadence.daemon.core.errors import (
     SlotUnavailableError,
     UsageError,
 )
-from cadence.daemon.core.fit import fit_warnings
 from cadence.daemon.core.messages import event_description, event_summary
 from cadence.daemon.core.model import (
     Interval,
@@ -69,7 +68,15 @@ from cadence.daemon.mail import Transport
 from cadence.daemon.mail.maildir import MaildirTransport
 from cadence.daemon.mail.smtp import SmtpTransport
 from cadence.daemon.outbox import Delivery, deliver_due
-from cadence.daemon.people_changes import PersonChange, withdraw_stale
+from cadence.daemon.people_changes import (
+    FITTING,
+    PersonChange,
+    refuse_name,
+    refuse_new,
+    refuse_pause,
+    warnings_for,
+    withdraw_stale,
+)
 from cadence.daemon.proposing import ProposalMailer
 from cadence.daemon.steps import unexpected
 from cadence.daemon.store import SeriesRecord, Store
@@ -239,15 +246,8 @@ class Engine:
         """Start tracking ``person``; raise UsageError for the owner's own address, an
         empty name or someone already tracked. The change says what does not fit the
         working hours."""
-        now = self.clock()
-        owner = self.config.owner
-        if person.email.lower() == owner.email.lower():
-            raise UsageError(
-                f"{person.email} is your own address (owner.email); add the people you have "
-                "1:1s with"
-            )
-        if not person.name.strip():
-            raise UsageError(f"--name: give {person.email}'s name (it may not be empty)")
+        now, owner = self.clock(), self.config.owner
+        refuse_new(person, owner)
         local_today = now.astimezone(owner.zone).date()
         person = replace(person, name=person.name.strip(), anchor=local_today)
         if not self.store.people.add(person, now):
@@ -255,32 +255,26 @@ class Engine:
                 f"{person.email} is already a person here; change them with `cadence person set`"
             )
         self._people_changed()
-        return PersonChange(person, warnings=tuple(self._fit(person)))
+        return PersonChange(person, warnings=warnings_for(person, self.config, now))
 
     def update_person(self, email: str, **changes: Any) -> PersonChange:
         """Change what ``changes`` gives; withdraw the open proposals the change makes
         stale (new settings, a pause). Raise NotFoundError for someone unknown."""
         before = self.person(email)
-        if "name" in changes and not str(changes["name"]).strip():
-            raise UsageError(f"--name: give {before.email}'s name (it may not be empty)")
-        person = replace(before, **changes)
-        now = self.clock()
+        refuse_name(str(changes.get("name", before.name)), before.email)
+        person, now = replace(before, **changes), self.clock()
         self.store.people.update(person, now)
         withdrawn = withdraw_stale(self.store, before, person, now, self.config.owner.zone)
         self._people_changed()
-        fits = {"day", "time", "duration", "timezone"}
-        warnings = self._fit(person) if fits & set(changes) else []
-        return PersonChange(person, withdrawn, tuple(warnings))
+        fits = FITTING & set(changes)
+        return PersonChange(
+            person, withdrawn, warnings_for(person, self.config, now) if fits else ()
+        )
 
     def pause(self, email: str, until: date | None) -> PersonChange:
         """Hold the person's 1:1s until ``until`` (a local date), or until resumed;
         raise UsageError for a date that is not in the future."""
-        today = self.clock().astimezone(self.config.owner.zone).date()
-        if until is not None and until <= today:
-            raise UsageError(
-                f"--until {until.isoformat()}: that date is not in the future; give a later "
-                "date, or leave --until out to pause until `cadence person resume`"
-            )
+        refuse_pause(until, self.clock().astimezone(self.config.owner.zone).date())
         return self.update_person(email, paused=True, paused_until=until)
 
     def resume(self, email: str) -> PersonChange:
@@ -289,10 +283,6 @@ class Engine:
         if not person.paused:
             return PersonChange(person, changed=False)
         return self.update_person(email, paused=False, paused_until=None)
-
-    def _fit(self, person: Person) -> list[str]:
-        today = self.clock().astimezone(self.config.owner.zone).date()
-        return fit_warnings(person, slot_rules(self.config), today)
 
     def has_series(self, email: str) -> bool:
         """Return whether cadence keeps a series with the person in a writable calendar."""

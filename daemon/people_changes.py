@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from cadence.daemon.config import Config
 from cadence.daemon.core.closing import paused, removed
 from cadence.daemon.core.dates import last_day
-from cadence.daemon.core.model import WEEKDAYS, Person, Proposal, ProposalStatus
+from cadence.daemon.core.errors import UsageError
+from cadence.daemon.core.fit import fit_warnings
+from cadence.daemon.core.model import WEEKDAYS, Owner, Person, Proposal, ProposalStatus
 from cadence.daemon.core.values import format_duration
+from cadence.daemon.cycle import slot_rules
 from cadence.daemon.store import Store
 
 # The settings a proposal's slots were chosen for.
@@ -33,6 +37,39 @@ class PersonChange:
     withdrawn: tuple[Proposal, ...] = ()
     warnings: tuple[str, ...] = ()
     changed: bool = True
+
+
+# Changing one of these may move the usual time out of the working hours.
+FITTING = frozenset({"day", "time", "duration", "timezone"})
+
+
+def refuse_new(person: Person, owner: Owner) -> None:
+    """Raise UsageError for someone cadence cannot track: the owner, or no name."""
+    if person.email.lower() == owner.email.lower():
+        raise UsageError(
+            f"{person.email} is your own address (owner.email); add the people you have 1:1s with"
+        )
+    refuse_name(person.name, person.email)
+
+
+def refuse_name(name: str, email: str) -> None:
+    if not name.strip():
+        raise UsageError(f"--name: give {email}'s name (it may not be empty)")
+
+
+def refuse_pause(until: date | None, today: date) -> None:
+    """Raise UsageError for a pause that would end before it began."""
+    if until is not None and until <= today:
+        raise UsageError(
+            f"--until {until.isoformat()}: that date is not in the future; give a later "
+            "date, or leave --until out to pause until `cadence person resume`"
+        )
+
+
+def warnings_for(person: Person, config: Config, now: datetime) -> tuple[str, ...]:
+    """Return what does not fit in the person's usual 1:1 (see core.fit)."""
+    today = now.astimezone(config.owner.zone).date()
+    return tuple(fit_warnings(person, slot_rules(config), today))
 
 
 def _shown(person: Person, setting: str) -> str:

@@ -79,6 +79,8 @@ def test_a_suspect_read_is_held_changes_nothing_and_is_told_once(
     status = world.json("status", now=NOW + timedelta(hours=1))
     (source,) = status["sources"]
     assert source["healthy"] is False and why in source["suspect"]
+    said = world.run("sync", now=NOW + timedelta(minutes=90)).output
+    assert "held back as suspect" in said and "unchanged" not in said
     shown = world.run("status", now=NOW + timedelta(hours=1)).output
     assert "SUSPECT since Mon 23 Nov 10:00" in shown and "--accept-changes" in shown
     assert len(alerts(world)) == 1
