@@ -396,7 +396,11 @@ class Engine:
     def _live_proposal(self, proposal_id: int) -> Proposal:
         proposal = self.proposal(proposal_id)
         if not proposal.status.live:
-            raise UsageError(f"proposal {proposal_id} is {proposal.status}; nothing to do")
+            why = f" ({proposal.closed_reason})" if proposal.closed_reason else ""
+            raise UsageError(
+                f"proposal {proposal_id} is {proposal.status}{why}; nothing to do; "
+                "see `cadence proposals list`"
+            )
         return proposal
 
     def accept(self, proposal_id: int, number: int = 1) -> Slot:

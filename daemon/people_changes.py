@@ -96,10 +96,9 @@ def settings_changed(before: Person, after: Person) -> str | None:
 def _stale(
     store: Store, before: Person, after: Person | None, zone: ZoneInfo
 ) -> tuple[list[Proposal], str | None]:
-    """Return the person's open proposals the change makes stale, and why."""
+    """Return the person's open proposals the change makes stale, and why (None when
+    the change leaves their proposals and gaps as they were)."""
     mine = [p for p in store.proposals.all() if p.person == before.email]
-    if not mine:
-        return [], None
     if after is None:
         return mine, removed(before.email)
     changed = settings_changed(before, after)

@@ -104,3 +104,10 @@ def test_a_dismissed_gap_is_answered_and_a_superseded_one_that_came_back_is_not(
     (gap,) = report["unanswered_gaps"]
     assert gap["person"] == "bob@example.com"
     assert "its proposal #2 was superseded earlier" in gap["why"]
+
+
+def test_a_removed_or_paused_persons_unanswered_gaps_go_at_once(world: FileWorld) -> None:
+    world.run("sync")
+    assert len(world.json("status")["unanswered_gaps"]) == 1
+    assert world.run("person", "pause", ALICE).exit_code == 0
+    assert world.json("status")["unanswered_gaps"] == []

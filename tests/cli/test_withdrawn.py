@@ -65,7 +65,8 @@ def test_new_settings_withdraw_it_and_the_gap_is_proposed_anew(world: FileWorld)
         changed.output
     )
     refused = world.run("proposals", "accept", "1")
-    assert refused.exit_code == 2 and "withdrawn" in refused.output
+    assert refused.exit_code == 2
+    assert "proposal 1 is withdrawn (Alice Example's settings changed" in refused.output
     report = world.json("sync", now=LATER)
     assert report["proposals_created"] == 1
     fresh = proposal(world, 2)
