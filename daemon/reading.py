@@ -72,19 +72,19 @@ def read_sources(
             log.debug("source %s unchanged", name)
             store.observations.record_unchanged(name, calendar.name, result.state, now)
             continue
-        why = None if accept_changes else _suspect(svc, name, known, result, people, window)
-        if why is not None:
-            _hold(svc, name, calendar, why, now, report)
-            continue
-        if accept_changes and known is not None and known.suspect:
-            log.info("source %s: the read held back as suspect is accepted", name)
-        changed = True
         # A person's busy feed tells when they are busy, nothing more.
         keep: list[Occurrence] = []
         dropped: list[Occurrence] = []
         if name == OWNER_SOURCE:
             for o in result.occurrences:
                 (keep if worth_keeping(o, owner, people) else dropped).append(o)
+        why = None if accept_changes else _suspect(svc, name, known, result, keep, people, window)
+        if why is not None:
+            _hold(svc, name, calendar, why, now, report)
+            continue
+        if accept_changes and known is not None and known.suspect:
+            log.info("source %s: the read held back as suspect is accepted", name)
+        changed = True
         vanished = store.observations.record_read(
             name,
             calendar.name,
@@ -122,15 +122,17 @@ def _suspect(
     name: str,
     known: SourceHealth | None,
     result: CalendarRead,
+    kept: Sequence[Occurrence],
     people: Sequence[Person],
     window: Interval,
 ) -> str | None:
-    """Return why the read is suspect, comparing it with the last accepted one."""
+    """Return why the read is suspect, comparing it with the last accepted one
+    (``kept``: the read's possible 1:1s, the only ones that can be anyone's)."""
     ones = name == OWNER_SOURCE
     after = ReadSummary(
         len(result.occurrences),
         result.unreadable,
-        _with_ones(people, svc, result.occurrences) if ones and result.complete else frozenset(),
+        _with_ones(people, svc, kept) if ones and result.complete else frozenset(),
     )
     before = None
     if known is not None and known.events is not None:
