@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from cadence.cli.context import App, pass_app, print_json
+from cadence.cli.exit_codes import FAILURE, USAGE
 from cadence.daemon.core.errors import ConfigError
 from cadence.daemon.doctor import Check, config_failures, run_checks
 
@@ -57,7 +58,7 @@ def doctor(ctx: click.Context, app: App, as_json: bool) -> None:
         engine = app.engine()
     except ConfigError as error:
         _report_config(config_failures(error, app.path), as_json)
-        ctx.exit(2)
+        ctx.exit(USAGE)
     checks: list[Check] = []
     for check in run_checks(engine):
         checks.append(check)
@@ -69,7 +70,7 @@ def doctor(ctx: click.Context, app: App, as_json: bool) -> None:
     else:
         click.echo(_summary(checks))
     if not all(c.ok for c in checks):
-        ctx.exit(1)
+        ctx.exit(FAILURE)
 
 
 def _report_config(checks: list[Check], as_json: bool) -> None:

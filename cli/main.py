@@ -1,13 +1,14 @@
 """The ``cadence`` command: global options, error handling, and the command groups.
 
-Known errors become one line on stderr and exit 1 (runtime) or 2 (usage or
-configuration); anything unexpected prints one line and the hint to rerun with
-``--verbose``, which shows the traceback.
+Known errors become one line on stderr and the exit code
+:mod:`cadence.cli.exit_codes` gives them; anything unexpected prints one line
+and the hint to rerun with ``--verbose``, which shows the traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import IO, Any
 
@@ -16,12 +17,14 @@ from cadence.cli.auth import auth
 from cadence.cli.context import App
 from cadence.cli.daemon import daemon
 from cadence.cli.doctor import doctor
+from cadence.cli.exit_codes import FAILURE, USAGE, end_for_closed_pipe, exit_code
 from cadence.cli.inbox import inbox
 from cadence.cli.outbox import outbox
 from cadence.cli.people import person
 from cadence.cli.proposals import agenda, proposals
 from cadence.cli.report import report
-from cadence.cli.sync import init, status, sync
+from cadence.cli.status import status
+from cadence.cli.sync import init, sync
 from cadence.daemon import __version__, logs
 from cadence.daemon.core.errors import CadenceError
 
@@ -29,16 +32,18 @@ log = logging.getLogger("cadence")
 
 
 class CadenceFailure(click.ClickException):
-    """A known runtime error, shown as one line; exit code 1."""
+    """A known runtime error, shown as one line."""
+
+    exit_code = FAILURE
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"cadence: {self.format_message()}", err=True)
 
 
 class CadenceUsageFailure(CadenceFailure):
-    """A usage or configuration error, shown as one line; exit code 2."""
+    """A known usage or configuration error, shown as one line."""
 
-    exit_code = 2
+    exit_code = USAGE
 
 
 class CadenceGroup(click.Group):
@@ -48,10 +53,12 @@ class CadenceGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CadenceError as exc:
-            failure = CadenceUsageFailure if exc.exit_code == 2 else CadenceFailure
+            failure = CadenceUsageFailure if exit_code(exc) == USAGE else CadenceFailure
             raise failure(str(exc)) from exc
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            end_for_closed_pipe()
         except Exception as exc:
             log.debug("unexpected error", exc_info=True)
             verbose = isinstance(ctx.obj, App) and ctx.obj.verbose
@@ -107,4 +114,10 @@ cli.add_command(outbox)
 
 def main() -> None:
     """Entry point of the ``cadence`` console script."""
-    cli.main(prog_name="cadence")
+    try:
+        try:
+            cli.main(prog_name="cadence")
+        finally:
+            sys.stdout.flush()  # here, where a closed pipe can still end quietly
+    except BrokenPipeError:
+        end_for_closed_pipe()

@@ -60,7 +60,17 @@ def _feed(text: str) -> str:
     return text.strip()
 
 
+def _name(text: str) -> str:
+    name = " ".join(text.split())
+    if not name:
+        raise ValueError(
+            "the name may not be empty; give the person's name as it appears in emails"
+        )
+    return name
+
+
 CADENCE = ValueType("CADENCE", Cadence.parse)
+NAME = ValueType("NAME", _name)
 DAY = ValueType("DAY", parse_weekday)
 CLOCK = ValueType("HH:MM", parse_clock)
 DURATION = ValueType("DURATION", _positive_duration)

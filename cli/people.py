@@ -10,9 +10,12 @@ from typing import Any
 import click
 from cadence.cli import params
 from cadence.cli.context import App, pass_app, print_json, table
+from cadence.daemon.core.dates import DAY_NAMES, day
 from cadence.daemon.core.model import WEEKDAYS, Person
 from cadence.daemon.core.urls import shown_url
 from cadence.daemon.core.values import format_duration
+from cadence.daemon.engine import Engine
+from cadence.daemon.people_changes import PersonChange, names
 
 
 def person_json(p: Person) -> dict[str, Any]:
@@ -34,29 +37,46 @@ def person_json(p: Person) -> dict[str, Any]:
 def _paused_label(p: Person) -> str:
     if not p.paused:
         return ""
-    return f"until {p.paused_until}" if p.paused_until else "paused"
+    return f"until {day(p.paused_until, year=True)}" if p.paused_until else "paused"
 
 
-def _options(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The options ``add`` and ``set`` share; ``set`` takes them all as optional."""
+def _minutes(p: Person) -> str:
+    return f"{int(p.duration.total_seconds() // 60)} minutes"
+
+
+def _options(adding: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options ``add`` and ``set`` share: ``add`` requires some and says the
+    defaults it applies; ``set`` changes only what is given."""
+
+    def default(text: str) -> str:
+        return f" [default: {text}]" if adding else ""
+
     specs = [
-        click.option("--name", required=required, help="Their name, as in emails and agendas."),
+        click.option(
+            "--name",
+            type=params.NAME,
+            required=adding,
+            help="Their name, as in emails and agendas.",
+        ),
         click.option(
             "--every",
             "cadence",
             type=params.CADENCE,
-            required=required,
+            required=adding,
             help="weekly, biweekly (fortnightly), monthly, quarterly or Nw (every N weeks).",
         ),
-        click.option("--day", type=params.DAY, help="Usual weekday: mon..sun [default: tue]."),
+        click.option("--day", type=params.DAY, help="Usual weekday: mon..sun." + default("tue")),
         click.option(
-            "--time", "at", type=params.CLOCK, help="Usual start, your timezone [default: 10:00]."
+            "--time",
+            "at",
+            type=params.CLOCK,
+            help="Usual start, your timezone." + default("10:00"),
         ),
-        click.option("--duration", type=params.DURATION, help="Length, e.g. 30m [default: 30m]."),
+        click.option("--duration", type=params.DURATION, help="Length, e.g. 30m." + default("30m")),
         click.option(
             "--kind",
             type=params.KIND,
-            help="report, manager, peer, cross-functional or skip-level [default: report].",
+            help="report, manager, peer, cross-functional or skip-level." + default("report"),
         ),
         click.option("--timezone", type=params.ZONE, help="Their IANA timezone, if not yours."),
         click.option(
@@ -75,6 +95,18 @@ def _options(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any
     return apply
 
 
+def _report(change: PersonChange) -> None:
+    """Say what else the change did: proposals withdrawn, and what does not fit."""
+    if change.withdrawn:
+        count = len(change.withdrawn)
+        reason = change.withdrawn[0].closed_reason or "it no longer applies"
+        click.echo(
+            f"Withdrew proposal{'s' if count > 1 else ''} {names(change.withdrawn)}: {reason}."
+        )
+    for warning in change.warnings:
+        click.echo(f"cadence: warning: {warning}", err=True)
+
+
 @click.group()
 def person() -> None:
     """Add, change, pause and remove the people you have 1:1s with."""
@@ -82,21 +114,26 @@ def person() -> None:
 
 @person.command("add")
 @click.argument("email", type=params.EMAIL)
-@_options(required=True)
+@_options(adding=True)
 @pass_app
 def add(app: App, /, email: str, **options: Any) -> None:
     """Add EMAIL with a 1:1 every CADENCE.
+
+    Warns (and adds them anyway) when the usual time does not fit your working
+    hours, or their timezone shares none with yours.
 
     \b
     Example:
       cadence person add alice@example.com --name "Alice Example" --every weekly \\
         --day tue --time 10:00 --duration 30m --kind report
     """
-    new = app.engine().add_person(Person(email=email, **_given(options)))
+    change = app.engine().add_person(Person(email=email, **_given(options)))
+    new = change.person
     click.echo(
-        f"Added {new.name} <{new.email}>: {new.cadence} 1:1, usually "
-        f"{WEEKDAYS[new.day]} {new.time:%H:%M} for {format_duration(new.duration)}."
+        f"Added {new.name} <{new.email}>: a {new.cadence} 1:1, usually "
+        f"{DAY_NAMES[new.day]} {new.time:%H:%M} for {_minutes(new)}."
     )
+    _report(change)
 
 
 def _given(options: dict[str, Any]) -> dict[str, Any]:
@@ -104,22 +141,25 @@ def _given(options: dict[str, Any]) -> dict[str, Any]:
     out those not given."""
     fields = dict(options)
     fields["time"] = fields.pop("at", None)
-    if fields.get("name"):
-        fields["name"] = fields["name"].strip()
     return {k: v for k, v in fields.items() if v is not None}
 
 
 @person.command("set")
 @click.argument("email", type=params.EMAIL)
-@_options(required=False)
+@_options(adding=False)
 @pass_app
 def set_(app: App, /, email: str, **options: Any) -> None:
-    """Change EMAIL's cadence, usual time, kind or feeds (only the options given)."""
+    """Change EMAIL's cadence, usual time, kind or feeds (only the options given).
+
+    A new cadence, day, time or duration withdraws their open proposals, which
+    were chosen for the old settings; the next cycle proposes anew.
+    """
     changes = _given(options)
     if not changes:
         raise click.UsageError("nothing to change: give at least one option (see --help)")
-    updated = app.engine().update_person(email, **changes)
-    click.echo(f"Updated {updated.name} <{updated.email}>.")
+    change = app.engine().update_person(email, **changes)
+    click.echo(f"Updated {change.person.name} <{change.person.email}>.")
+    _report(change)
 
 
 @person.command("list")
@@ -152,30 +192,57 @@ def list_(app: App, as_json: bool) -> None:
     click.echo(table(rows, ["email", "name", "kind", "every", "usual", "length", "tz", "paused"]))
 
 
+def _prose(engine: Engine, p: Person) -> list[str]:
+    """Return what cadence knows about a person, in sentences."""
+    zone = engine.config.owner.zone
+    kind = p.kind.value.replace("-", " ")
+    lines = [
+        f"{p.name} <{p.email}>",
+        f"A {p.cadence} 1:1 ({kind}), usually {DAY_NAMES[p.day]} at {p.time:%H:%M} "
+        f"for {_minutes(p)}, your time ({zone.key}).",
+    ]
+    if p.timezone and p.timezone != zone.key:
+        lines.append(f"They are in {p.timezone}; new times fit their working hours too.")
+    if p.busy_feed:
+        lines.append(f"Their busy time comes from {engine.busy_feed(p).name}.")
+    if p.paused and p.paused_until:
+        lines.append(f"Paused until {day(p.paused_until, year=True)}: no gaps or proposals.")
+    elif p.paused:
+        lines.append("Paused until `cadence person resume`: no gaps or proposals.")
+    return lines
+
+
 @person.command("show")
 @click.argument("email", type=params.EMAIL)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @pass_app
 def show(app: App, email: str, as_json: bool) -> None:
     """Show everything cadence knows about EMAIL."""
-    found = app.engine().person(email)
-    data = person_json(found)
+    engine = app.engine()
+    found = engine.person(email)
     if as_json:
-        print_json(data)
+        print_json(person_json(found))
         return
-    for key, value in data.items():
-        click.echo(f"{key + ':':<18}{'' if value is None else value}")
+    click.echo("\n".join(_prose(engine, found)))
 
 
 @person.command("pause")
 @click.argument("email", type=params.EMAIL)
-@click.option("--until", type=params.DATE, help="Resume by itself on this date (YYYY-MM-DD).")
+@click.option(
+    "--until",
+    type=params.DATE,
+    help="Back on this date (YYYY-MM-DD, a future one); without it, until resumed.",
+)
 @pass_app
 def pause(app: App, email: str, until: date | None) -> None:
-    """Put EMAIL's 1:1s on hold (leave, parental leave, a busy launch)."""
-    paused = app.engine().pause(email, until)
-    when = f"until {until}" if until else "until `cadence person resume`"
-    click.echo(f"Paused {paused.name} {when}: no gaps or proposals meanwhile.")
+    """Put EMAIL's 1:1s on hold (leave, parental leave, a busy launch).
+
+    Their open proposals for the time of the pause are withdrawn.
+    """
+    change = app.engine().pause(email, until)
+    when = f"until {day(until, year=True)}" if until else "until `cadence person resume`"
+    click.echo(f"Paused {change.person.name} {when}: no gaps or proposals meanwhile.")
+    _report(change)
 
 
 @person.command("resume")
@@ -183,8 +250,11 @@ def pause(app: App, email: str, until: date | None) -> None:
 @pass_app
 def resume(app: App, email: str) -> None:
     """End a pause now."""
-    resumed = app.engine().resume(email)
-    click.echo(f"Resumed {resumed.name}.")
+    change = app.engine().resume(email)
+    if not change.changed:
+        click.echo(f"{change.person.name} is not paused; nothing to resume.")
+        return
+    click.echo(f"Resumed {change.person.name}.")
 
 
 @person.command("remove")
@@ -192,7 +262,7 @@ def resume(app: App, email: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_app
 def remove(app: App, email: str, yes: bool) -> None:
-    """Stop tracking EMAIL (history and agenda are kept)."""
+    """Stop tracking EMAIL (history and agenda are kept; open proposals are withdrawn)."""
     engine = app.engine()
     found = engine.person(email)
     series = engine.has_series(found.email)
@@ -201,5 +271,6 @@ def remove(app: App, email: str, yes: bool) -> None:
         if not sys.stdin.isatty():
             raise click.UsageError("refusing to remove without confirmation; add --yes")
         click.confirm(f"Remove {found.name} <{found.email}>{ends}?", abort=True)
-    engine.remove_person(email)
+    change = engine.remove_person(email)
     click.echo(f"Removed {found.name}{'; their 1:1 series has ended' if series else ''}.")
+    _report(change)

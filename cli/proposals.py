@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from cadence.cli.context import App, pass_app, print_json, table
+from cadence.daemon.core.dates import day_time, span_text
 from cadence.daemon.core.model import Proposal
 
 
@@ -26,6 +27,8 @@ def proposal_json(p: Proposal, zone: ZoneInfo) -> dict[str, Any]:
             {"start": iso(s.start), "end": iso(s.end), "shorter": s.shorter} for s in p.slots
         ],
         "accepted_slot": p.accepted_slot,
+        "no_free_time": not p.slots,
+        "closed_reason": p.closed_reason,
         "created_at": iso(p.created_at),
     }
 
@@ -51,22 +54,17 @@ def list_(app: App, include_closed: bool, as_json: bool) -> None:
         click.echo("No open proposals." if not include_closed else "No proposals yet.")
         return
     for p in found:
-        was = (
-            f", was {p.cancelled_start.astimezone(zone):%a %d %b %H:%M}"
-            if p.cancelled_start
-            else ""
-        )
+        was = f", was {day_time(p.cancelled_start, zone)}" if p.cancelled_start else ""
+        why = f": {p.closed_reason}" if p.closed_reason else ""
         click.echo(
-            f"#{p.id}  {p.person}  {p.reason}{was}  [{p.status}]  "
-            f"period {p.period.start.astimezone(zone):%d %b}–"
-            f"{p.period.end.astimezone(zone):%d %b}"
+            f"#{p.id}  {p.person}  {p.reason}{was}  [{p.status}{why}]  "
+            f"period {span_text(p.period, zone)}"
         )
         for n, s in enumerate(p.slots, 1):
             mark = "*" if p.accepted_slot == n else " "
             short = "  (shorter)" if s.shorter else ""
             click.echo(
-                f"   {mark}{n}. {s.start.astimezone(zone):%a %d %b %H:%M}–"
-                f"{s.end.astimezone(zone):%H:%M}{short}"
+                f"   {mark}{n}. {day_time(s.start, zone)}–{s.end.astimezone(zone):%H:%M}{short}"
             )
     click.echo(
         "\nAccept: cadence proposals accept ID --slot N    Drop: cadence proposals dismiss ID"
@@ -75,10 +73,23 @@ def list_(app: App, include_closed: bool, as_json: bool) -> None:
 
 @proposals.command("accept")
 @click.argument("proposal_id", metavar="ID", type=int)
-@click.option("--slot", "number", type=click.IntRange(1, 3), default=1, show_default=True)
+@click.option(
+    "--slot",
+    "number",
+    type=click.IntRange(1, 3),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Which of the proposal's times to book, as numbered in `cadence proposals list` "
+    "and in the proposal email (1 is the best ranked).",
+)
 @pass_app
 def accept(app: App, proposal_id: int, number: int) -> None:
-    """Book slot N of proposal ID: re-check it is free, then invite the person."""
+    """Book slot N of proposal ID: re-check it is free, then invite the person.
+
+    On Google Calendar the meeting is moved there (Google tells the person);
+    with a feed, the person gets an invitation by email and you a copy.
+    """
     engine = app.engine()
     accepted = engine.accept(proposal_id, number)
     zone = engine.config.owner.zone
@@ -92,10 +103,7 @@ def accept(app: App, proposal_id: int, number: int) -> None:
             "to move it (copy to you); your calendar changes when they do."
         ),
     }[accepted.how]
-    click.echo(
-        f"Accepted: {slot.start.astimezone(zone):%a %d %b %H:%M}–{slot.end.astimezone(zone):%H:%M}."
-        f" {said}"
-    )
+    click.echo(f"Accepted: {day_time(slot.start, zone)}–{slot.end.astimezone(zone):%H:%M}. {said}")
 
 
 @proposals.command("dismiss")

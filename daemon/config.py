@@ -174,7 +174,9 @@ def _validate(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
             table = table.get(part, {}) if isinstance(table, dict) else {}
         for opt in sec.options:
             path = f"{sec.path}.{opt.key}"
-            if isinstance(table, dict) and opt.key in table:
+            if isinstance(table, dict) and opt.key in table and opt.is_example(table[opt.key]):
+                problems.append(Problem(path, str(opt.placeholder)))
+            elif isinstance(table, dict) and opt.key in table:
                 try:
                     values[path] = opt.parse(table[opt.key])
                 except ValueError as exc:
@@ -217,7 +219,8 @@ def build_config(data: dict[str, Any], path: Path, env: dict[str, str]) -> Confi
     if start is not None and end is not None and start >= end:
         problems.append(Problem("schedule.day_end", "must be later than schedule.day_start"))
     backend = v.get("calendar.backend")
-    if backend == "ics" and not v.get("calendar.ics.url"):
+    refused = {p.where for p in problems}
+    if backend == "ics" and not v.get("calendar.ics.url") and "calendar.ics.url" not in refused:
         problems.append(Problem("calendar.ics.url", "missing; the ics backend needs a feed"))
     if v.get("calendar.ics.url"):
         # Said in words that never quote the address: it may be a secret one.

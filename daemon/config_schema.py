@@ -7,6 +7,7 @@ documentation cannot drift from what the loader accepts.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -91,7 +92,9 @@ class Option:
     """One key: how to parse it, its default (or REQUIRED), and its documentation.
 
     ``example`` is the TOML text shown in the example config, commented out
-    when ``commented`` (optional keys whose default is usually right).
+    when ``commented`` (optional keys whose default is usually right). A
+    ``placeholder`` example is one nobody can mean: the loader refuses it,
+    saying ``placeholder`` (what to put there instead).
     """
 
     key: str
@@ -100,6 +103,11 @@ class Option:
     help: str
     example: str
     commented: bool = False
+    placeholder: str | None = None
+
+    def is_example(self, value: Any) -> bool:
+        """Return whether ``value`` is still this option's placeholder example."""
+        return self.placeholder is not None and value == tomllib.loads(f"v = {self.example}")["v"]
 
 
 @dataclass(frozen=True)
@@ -122,21 +130,25 @@ SCHEMA: tuple[Section, ...] = (
                 _string,
                 REQUIRED,
                 "Your name, as it appears in emails and agendas.",
-                '"Olivia Owner"',
+                '"Your Name"',
+                placeholder="still the example; put your name here",
             ),
             Option(
                 "email",
                 _text(parse_email),
                 REQUIRED,
                 "Your address: it identifies you among a meeting's attendees.",
-                '"olivia@example.com"',
+                '"you@example.com"',
+                placeholder="still the example; put your own address here",
             ),
             Option(
                 "timezone",
                 _text(parse_zone),
                 REQUIRED,
                 "IANA timezone; periods, working hours and usual times are in it.",
-                '"Europe/Berlin"',
+                '"Area/City"',
+                placeholder="still the example; put your timezone here, like Europe/Berlin "
+                "or America/New_York",
             ),
         ),
     ),
@@ -229,6 +241,8 @@ SCHEMA: tuple[Section, ...] = (
                 None,
                 "https://, http:// or webcal:// address, or a file path (relative to this file).",
                 '"https://calendar.google.com/calendar/ical/.../basic.ics"',
+                placeholder="this is the example address; put your calendar's secret iCal "
+                "address here (README: Getting started)",
             ),
             Option(
                 "timeout",
@@ -515,6 +529,8 @@ def render_example(backend: str = "ics") -> str:
     lines = [
         "# cadence configuration. Every key is shown; commented keys take their default.",
         "# Durations: 90s, 30m, 2h, 10d, 8w. Times: HH:MM. Paths are relative to this file.",
+        "# Put yourself into [owner] and your calendar's address below: cadence refuses",
+        "# to run while they are still the examples.",
     ]
     for sec in SCHEMA:
         if (backend == "ics" and sec.path == "calendar.google") or (

@@ -13,15 +13,13 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from cadence.daemon.calendars import Calendar
+from cadence.daemon import unanswered
 from cadence.daemon.config import Config
-from cadence.daemon.core.actions import Action
-from cadence.daemon.core.busy import busy_intervals, worth_keeping
-from cadence.daemon.core.errors import AgendaError, CadenceError, SourceError
+from cadence.daemon.core.actions import Action, answer, no_free_time
+from cadence.daemon.core.closing import closing_actions, reason_of
+from cadence.daemon.core.errors import AgendaError, CadenceError
 from cadence.daemon.core.model import (
     Gap,
     Interval,
@@ -34,14 +32,16 @@ from cadence.daemon.core.model import (
 from cadence.daemon.core.reconcile import find_gaps, is_live, one_on_ones
 from cadence.daemon.core.series import choose_start
 from cadence.daemon.core.slots import SlotRules, find_slots
+from cadence.daemon.cycle_report import CycleReport
 from cadence.daemon.digest import queue_digest
 from cadence.daemon.outbox import RetryPolicy, deliver_due, settle_interrupted
+from cadence.daemon.reading import read_sources
+from cadence.daemon.steps import step
 from cadence.daemon.wiring import (
     HISTORY,
     OWNER_SOURCE,
     Services,
     busy_source,
-    window_for,
 )
 from cadence.daemon.writing import (
     Busy,
@@ -56,39 +56,16 @@ from cadence.daemon.writing import (
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class CycleReport:
-    started: datetime
-    gaps: int = 0
-    proposals_created: int = 0
-    emails_sent: int = 0
-    agenda_sections: int = 0
-    series_created: int = 0
-    reconciled: bool = False
-    errors: list[dict[str, str]] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
-    # What reading the inbox found (None when there is no inbox).
-    inbox: dict[str, Any] | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_json(self) -> dict[str, object]:
-        found: dict[str, object] = {
-            "gaps": self.gaps,
-            "proposals_created": self.proposals_created,
-            "emails_sent": self.emails_sent,
-            "agenda_sections": self.agenda_sections,
-            "series_created": self.series_created,
-            "errors": self.errors,
-            "plan": [
-                {"action": a.kind, "person": a.person, "detail": a.detail} for a in self.actions
-            ],
-        }
-        if self.inbox is not None:
-            found["inbox"] = self.inbox
-        return found
+__all__ = [
+    "CycleReport",
+    "availability",
+    "execute",
+    "plan",
+    "read_sources",
+    "retry_policy",
+    "run_cycle",
+    "slot_rules",
+]
 
 
 def slot_rules(config: Config) -> SlotRules:
@@ -105,82 +82,6 @@ def slot_rules(config: Config) -> SlotRules:
 def retry_policy(config: Config) -> RetryPolicy:
     """Return how the config's [email] says to retry undelivered email."""
     return RetryPolicy(first=config.email.retry_first, longest=config.email.retry_max)
-
-
-def read_sources(
-    svc: Services, people: Sequence[Person], now: datetime, report: CycleReport
-) -> bool:
-    """Read the owner's calendar and every busy feed; record what they said.
-
-    Return whether any source changed. A failing source is recorded and
-    reported; the others are still read.
-    """
-    store, owner = svc.store, svc.config.owner
-    window = window_for(svc.config, now)
-    sources: list[tuple[str, Calendar, str | None]] = [(OWNER_SOURCE, svc.calendar, owner.email)]
-    sources += [(busy_source(p), svc.busy_feed(p), p.email) for p in people if p.busy_feed]
-    changed = False
-    for name, calendar, holder in sources:
-        svc.heartbeat()
-        known = store.observations.source(name)
-        try:
-            result = calendar.read(window, known.state if known else {})
-        except SourceError as exc:
-            log.warning("source %s failed: %s", name, exc)
-            report.errors.append({"source": exc.source, "message": exc.reason})
-            store.observations.record_failure(name, calendar.name, exc.reason, now)
-            if exc.needs_owner:
-                _alert_owner(svc, name, known.last_success_at if known else None, exc, now)
-            continue
-        if not result.changed:
-            log.debug("source %s unchanged", name)
-            store.observations.record_unchanged(name, calendar.name, result.state, now)
-            continue
-        changed = True
-        # A person's busy feed tells when they are busy, nothing more.
-        keep: list[Occurrence] = []
-        dropped: list[Occurrence] = []
-        if name == OWNER_SOURCE:
-            for o in result.occurrences:
-                (keep if worth_keeping(o, owner, people) else dropped).append(o)
-        vanished = store.observations.record_read(
-            name,
-            calendar.name,
-            result.state,
-            window,
-            keep,
-            # Busy time needs every event: an incremental read leaves it as it was.
-            busy_intervals(result.occurrences, holder) if result.complete else None,
-            now,
-            complete=result.complete,
-            dropped=dropped if not result.complete else (),
-            cancelled=result.cancelled,
-            removed=result.removed,
-        )
-        log.info(
-            "source %s read: %d occurrences, %d kept, %d vanished",
-            name,
-            len(result.occurrences),
-            len(keep),
-            vanished,
-        )
-    return changed
-
-
-def _alert_owner(
-    svc: Services, name: str, since: datetime | None, exc: SourceError, now: datetime
-) -> None:
-    """Email the owner once per failure streak of a source only they can fix: the key
-    is the streak's start (the last success), so a later streak alerts again."""
-    streak = since.isoformat() if since else "never-read"
-    svc.mailer.alert(
-        f"{name}:{streak}",
-        f"{exc.source} needs you",
-        f"cadence cannot read {exc.source}:\n\n    {exc.reason}\n\n"
-        "Until this is fixed no cancellation there turns into a proposal. Everything "
-        "else goes on; `cadence status` shows the state of each source.",
-        now,
-    )
 
 
 def _fingerprint(svc: Services, people: Sequence[Person], now: datetime) -> str:
@@ -226,16 +127,8 @@ def plan(
                         meeting_start=meeting.start,
                     )
                 )
-    for proposal in store.proposals.all():
-        if proposal.period.end <= now:
-            actions.append(Action("expire", proposal.person, f"#{proposal.id}", proposal=proposal))
-        elif proposal.gap_key not in current:
-            actions.append(
-                Action(
-                    "supersede", proposal.person, f"#{proposal.id}: gap filled", proposal=proposal
-                )
-            )
     by_email = {p.email: p for p in people}
+    actions += closing_actions(store.proposals.all(), by_email, current, now, owner.zone)
     fresh = [g for k, g in current.items() if store.proposals.by_gap(k) is None]
     works: list[SeriesWork] = []
     if svc.writer is not None:
@@ -254,16 +147,16 @@ def plan(
             log.warning("free/busy: %s", exc)
             if report is not None:
                 report.errors.append({"source": "free/busy", "message": str(exc)})
+                for gap in fresh:
+                    report.unanswered[gap.key] = f"free/busy could not be read ({exc})"
             fresh, works = [], []
     for gap in fresh:
         person = by_email[gap.person]
         slots = tuple(_slots_for(svc, person, gap, booked, now, busy))
-        detail = f"{gap.reason} {gap.period.start.astimezone(owner.zone):%Y-%m-%d}: " + (
-            ", ".join(f"{s.start.astimezone(owner.zone):%a %d %b %H:%M}" for s in slots)
-            or "no free slot"
-        )
         notes = (hidden_note(person),) if person.email in busy.hidden else ()
-        actions.append(Action("propose", person.email, detail, gap=gap, slots=slots, notes=notes))
+        actions.append(answer(person, gap, slots, owner.zone, notes))
+        if not slots and report is not None:
+            report.unanswered[gap.key] = no_free_time(person, gap, owner.zone)
     rules = slot_rules(config)
     for work in works:
         start = choose_start(
@@ -373,7 +266,6 @@ def execute(
 ) -> None:
     """Carry out the plan; each action is idempotent, so a crash midway is harmless."""
     by_email = {p.email: p for p in people}
-    owner = svc.config.owner
     series: list[tuple[Action, Person]] = []
     for action in actions:
         svc.heartbeat()
@@ -382,40 +274,68 @@ def execute(
             series.append((action, person))  # written together below, as one batch
             continue
         try:
-            if action.kind == "expire" and action.proposal:
-                svc.store.proposals.set_status(action.proposal.id, ProposalStatus.EXPIRED, now)
-            elif action.kind == "supersede" and action.proposal:
-                svc.store.proposals.set_status(action.proposal.id, ProposalStatus.SUPERSEDED, now)
-            elif action.kind == "prepare-agenda" and person and action.meeting_start:
-                if svc.agendas.prepare(person, owner, action.meeting_start):
-                    report.agenda_sections += 1
-            elif action.kind == "propose" and person and action.gap:
-                if not action.slots:
-                    log.warning("no free time for %s in %s", person.email, action.detail)
-                    continue
-                if svc.mailer.create(person, action.gap, action.slots, now, action.notes):
-                    report.proposals_created += 1
-            elif action.kind == "attach-agenda" and person and svc.writer:
-                _attach(svc, person, action.events, now, report)
+            with step(report.errors, f"{action.kind} for {action.person}"):
+                _act(svc, action, person, now, report)
         except AgendaError as exc:
             log.warning("agenda for %s: %s", action.person, exc)
             report.errors.append({"source": "agenda", "message": str(exc)})
+            _not_proposed(action, exc, report)
         except CadenceError as exc:
             log.warning("%s for %s: %s", action.kind, action.person, exc)
             report.errors.append({"source": _writer_name(svc), "message": str(exc)})
+            _not_proposed(action, exc, report)
     if series and svc.writer:
         svc.heartbeat()
-        created, errors = write_series(
-            svc.store,
-            svc.writer,
-            svc.agendas,
-            owner,
-            series,
-            now,
-            prepare_until=now + svc.config.agenda.prepare_ahead,
-        )
-        report.series_created += created
-        report.errors += [{"source": svc.writer.name, "message": e} for e in errors]
+        with step(report.errors, "write the series"):
+            _write_series(svc, series, now, report)
+
+
+def _write_series(
+    svc: Services, series: list[tuple[Action, Person]], now: datetime, report: CycleReport
+) -> None:
+    assert svc.writer is not None
+    created, errors = write_series(
+        svc.store,
+        svc.writer,
+        svc.agendas,
+        svc.config.owner,
+        series,
+        now,
+        prepare_until=now + svc.config.agenda.prepare_ahead,
+    )
+    report.series_created += created
+    report.errors += [{"source": svc.writer.name, "message": e} for e in errors]
+
+
+def _act(
+    svc: Services, action: Action, person: Person | None, now: datetime, report: CycleReport
+) -> None:
+    """Carry out one step of the plan (the series are written together, elsewhere)."""
+    if action.kind in _CLOSING and action.proposal:
+        status, why = _CLOSING[action.kind], reason_of(action)
+        svc.store.proposals.set_status(action.proposal.id, status, now, reason=why)
+    elif action.kind == "prepare-agenda" and person and action.meeting_start:
+        if svc.agendas.prepare(person, svc.config.owner, action.meeting_start):
+            report.agenda_sections += 1
+    elif action.kind == "no-free-time":
+        log.warning("no free time for %s: %s", action.person, action.detail)
+    elif action.kind == "propose" and person and action.gap:
+        if svc.mailer.create(person, action.gap, action.slots, now, action.notes):
+            report.proposals_created += 1
+    elif action.kind == "attach-agenda" and person and svc.writer:
+        _attach(svc, person, action.events, now, report)
+
+
+def _not_proposed(action: Action, error: Exception, report: CycleReport) -> None:
+    if action.kind == "propose" and action.gap is not None:
+        report.unanswered[action.gap.key] = f"the proposal could not be made ({error})"
+
+
+_CLOSING = {
+    "expire": ProposalStatus.EXPIRED,
+    "supersede": ProposalStatus.SUPERSEDED,
+    "withdraw": ProposalStatus.WITHDRAWN,
+}
 
 
 def _writer_name(svc: Services) -> str:
@@ -444,32 +364,33 @@ def run_cycle(
     *,
     dry_run: bool = False,
     force: bool = False,
+    accept_changes: bool = False,
     listen: Callable[[CycleReport], None] | None = None,
 ) -> CycleReport:
-    """Run one full cycle; return what it found and did (errors included, not raised).
-    ``listen`` reads the inbox, right after the sources (never in a dry run)."""
+    """Run one full cycle; return what it found and did. Errors are in the report,
+    not raised: an unexpected failure in a step is that step's error, and the steps
+    after it still run. ``accept_changes`` takes reads that look suspect. ``listen``
+    reads the inbox, right after the sources (never in a dry run)."""
     report = CycleReport(started=now)
-    store = svc.store
+    errors, store = report.errors, svc.store
     people = store.people.all()
     if not dry_run:
-        settle_interrupted(store.outbox, svc.transport, now)
-    changed = read_sources(svc, people, now, report)
+        with step(errors, "settle the outbox", "outbox"):
+            settle_interrupted(store.outbox, svc.transport, now)
+    changed = False
+    with step(errors, "read"):
+        changed = read_sources(svc, people, now, report, accept_changes=accept_changes)
     if listen is not None and not dry_run:
         svc.heartbeat()
-        listen(report)
-    fingerprint = _fingerprint(svc, people, now)
-    if changed or force or dry_run or store.get_meta("planned") != fingerprint:
-        gaps, actions = plan(svc, people, now, report)
-        report.actions = actions
-        report.gaps = len(gaps)
-        report.reconciled = True
-        if not dry_run:
-            execute(svc, people, actions, now, report)
-            if report.ok:
-                # A plan that hit errors is made again next cycle, changed or not.
-                store.set_meta("planned", fingerprint)
-    if not dry_run:
+        with step(errors, "read the inbox", "inbox"):
+            listen(report)
+    with step(errors, "plan"):
+        _plan_and_act(svc, people, now, report, fresh=changed or force, dry_run=dry_run)
+    if dry_run:
+        return report
+    with step(errors, "digest"):
         report.errors += queue_digest(svc, now)
+    with step(errors, "mail", svc.transport.name):
         try:
             delivery = deliver_due(
                 store.outbox, svc.transport, now, retry_policy(svc.config), svc.heartbeat
@@ -480,3 +401,41 @@ def run_cycle(
             report.emails_sent = delivery.sent
             report.errors += [{"source": svc.transport.name, "message": e} for e in delivery.errors]
     return report
+
+
+def _plan_and_act(
+    svc: Services,
+    people: Sequence[Person],
+    now: datetime,
+    report: CycleReport,
+    *,
+    fresh: bool,
+    dry_run: bool,
+) -> None:
+    """Plan and carry out the plan, unless nothing planning depends on has changed
+    since the last plan that went through; list the gaps left unanswered."""
+    store, zone = svc.store, svc.config.owner.zone
+    calendar = store.observations.source(OWNER_SOURCE)
+    if calendar is None or calendar.last_success_at is None:
+        # Nothing is known of the calendar yet: every person would look as if they
+        # had no 1:1 at all, and each would get a proposal for a series they have.
+        log.warning("the calendar has not been read yet; nothing to plan")
+        return
+    fingerprint = _fingerprint(svc, people, now)
+    if fresh or dry_run or store.get_meta("planned") != fingerprint:
+        gaps, actions = plan(svc, people, now, report)
+        report.actions = actions
+        report.gaps = len(gaps)
+        report.reconciled = True
+        if dry_run:
+            left = unanswered.unanswered(store, gaps, report.unanswered)
+            report.unanswered_gaps = [unanswered.as_json(g, why, zone) for g, why in left]
+            return
+        execute(svc, people, actions, now, report)
+        with step(report.errors, "list the unanswered gaps"):
+            unanswered.record(store, gaps, report.unanswered, now)
+        if report.ok:
+            # A plan that hit errors is made again next cycle, changed or not.
+            store.set_meta("planned", fingerprint)
+    if not dry_run:
+        report.unanswered_gaps = unanswered.stored_json(store.unanswered.all(), zone)

@@ -30,10 +30,17 @@ from pathlib import Path
 from cadence.daemon.agendas.markdown import MarkdownAgendas
 from cadence.daemon.agendas.none import NoAgendas
 from cadence.daemon.calendars import Calendar
-from cadence.daemon.core.errors import CadenceError, ConfigError, SourceError, StoreError
+from cadence.daemon.core.errors import (
+    CadenceError,
+    ConfigError,
+    MailError,
+    SourceError,
+    StoreError,
+)
 from cadence.daemon.core.model import Person
 from cadence.daemon.engine import Engine
 from cadence.daemon.mail.maildir import MaildirTransport
+from cadence.daemon.mail_words import EXAMPLE_HOST, mail_problem
 from cadence.daemon.wiring import window_for
 
 __all__ = ["Check", "Outcome", "config_failures", "planned_checks", "run_checks"]
@@ -238,12 +245,21 @@ def _read_feed(engine: Engine, calendar: Calendar, where: str) -> Outcome:
 def check_mail(engine: Engine) -> Outcome:
     """Connect to the mail transport as a delivery would, without sending anything."""
     email = engine.config.email
+    if email.transport == "smtp" and email.smtp.host == EXAMPLE_HOST:
+        return failed(
+            f"{EXAMPLE_HOST} in email.smtp.host: this is the example address",
+            f"put your mail server into email.smtp.host in {_config_file(engine)} "
+            '(or send into a Maildir: email.transport = "maildir")',
+        )
     try:
         transport = engine.transport
         transport.check()
     except CadenceError as exc:
         if email.transport == "maildir":
             return failed(str(exc), _writable_fix(email.maildir, "email.maildir.path", engine))
+        if isinstance(exc, MailError):
+            said = mail_problem(exc, transport.name, email.smtp)
+            return failed(said, _smtp_fix(said, engine))
         return failed(str(exc), _smtp_fix(str(exc), engine))
     if isinstance(transport, MaildirTransport):
         return passed(f"{transport.path.absolute()} (writable)")
@@ -263,7 +279,11 @@ def _smtp_fix(message: str, engine: Engine) -> str:
             f"check email.smtp.username in {config} and the password "
             "(email.smtp.password_file, $CADENCE_SMTP_PASSWORD or the smtp-password credential)"
         )
-    return f"check email.smtp.host, port and security in {config}, and that the mail server is up"
+    later = "try again later; if it persists, " if "will retry" in message else ""
+    return (
+        f"{later}check email.smtp.host, port and security in {config}, and that the mail "
+        "server is up"
+    )
 
 
 def check_inbox(engine: Engine) -> Outcome:

@@ -30,6 +30,7 @@ from cadence.daemon.calendars.ics import IcsCalendar
 from cadence.daemon.clock import Clock, system_clock
 from cadence.daemon.config import Config
 from cadence.daemon.core.counter import organized_by_owner
+from cadence.daemon.core.dates import day_time
 from cadence.daemon.core.errors import (
     CadenceError,
     ConfigError,
@@ -72,8 +73,18 @@ from cadence.daemon.mail.inbox import Inbox
 from cadence.daemon.mail.maildir import MaildirTransport
 from cadence.daemon.mail.smtp import SmtpTransport
 from cadence.daemon.outbox import Delivery, deliver_due
+from cadence.daemon.people_changes import (
+    FITTING,
+    PersonChange,
+    refuse_name,
+    refuse_new,
+    refuse_pause,
+    warnings_for,
+    withdraw_stale,
+)
 from cadence.daemon.proposing import Accepted, ProposalMailer, organizers_event
 from cadence.daemon.queued_mail import QueuedEmail, confirm, listing, resend, unconfirmed
+from cadence.daemon.steps import unexpected
 from cadence.daemon.store import SeriesRecord, Store
 from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
 from cadence.daemon.writing import series_spec
@@ -248,42 +259,61 @@ class Engine:
             raise NotFoundError(f"{email} is not a person here; see `cadence person list`")
         return found
 
-    def add_person(self, person: Person) -> Person:
+    def add_person(self, person: Person) -> PersonChange:
+        """Start tracking ``person``; raise UsageError for the owner's own address, an
+        empty name, a busy feed that cannot be read or someone already tracked. The
+        change says what does not fit the working hours."""
+        now, owner = self.clock(), self.config.owner
+        refuse_new(person, owner)
         _check_busy_feed(person)
-        now = self.clock()
-        local_today = now.astimezone(self.config.owner.zone).date()
-        person = replace(person, anchor=local_today)
+        local_today = now.astimezone(owner.zone).date()
+        person = replace(person, name=person.name.strip(), anchor=local_today)
         if not self.store.people.add(person, now):
             raise UsageError(
                 f"{person.email} is already a person here; change them with `cadence person set`"
             )
         self._people_changed()
-        return person
+        return PersonChange(person, warnings=warnings_for(person, self.config, now))
 
-    def update_person(self, email: str, **changes: Any) -> Person:
-        person = replace(self.person(email), **changes)
+    def update_person(self, email: str, **changes: Any) -> PersonChange:
+        """Change what ``changes`` gives; withdraw the open proposals the change makes
+        stale (new settings, a pause). Raise NotFoundError for someone unknown."""
+        before = self.person(email)
+        refuse_name(str(changes.get("name", before.name)), before.email)
+        person, now = replace(before, **changes), self.clock()
         _check_busy_feed(person)
-        self.store.people.update(person, self.clock())
+        self.store.people.update(person, now)
+        withdrawn = withdraw_stale(self.store, before, person, now, self.config.owner.zone)
         self._people_changed()
-        return person
+        fits = FITTING & set(changes)
+        return PersonChange(
+            person, withdrawn, warnings_for(person, self.config, now) if fits else ()
+        )
 
-    def pause(self, email: str, until: date | None) -> Person:
+    def pause(self, email: str, until: date | None) -> PersonChange:
+        """Hold the person's 1:1s until ``until`` (a local date), or until resumed;
+        raise UsageError for a date that is not in the future."""
+        refuse_pause(until, self.clock().astimezone(self.config.owner.zone).date())
         return self.update_person(email, paused=True, paused_until=until)
 
-    def resume(self, email: str) -> Person:
+    def resume(self, email: str) -> PersonChange:
+        """End a pause now; a person who is not paused is left as they are."""
+        person = self.person(email)
+        if not person.paused:
+            return PersonChange(person, changed=False)
         return self.update_person(email, paused=False, paused_until=None)
 
     def has_series(self, email: str) -> bool:
         """Return whether cadence keeps a series with the person in a writable calendar."""
         return self.writer is not None and self.store.series.live_for(email) is not None
 
-    def remove_person(self, email: str) -> None:
+    def remove_person(self, email: str) -> PersonChange:
         """Forget the person; first end the series cadence keeps with them (meetings
-        already held stay in the calendar)."""
+        already held stay in the calendar) and withdraw their open proposals."""
         person = self.person(email)
         record = self.store.series.live_for(person.email)
+        now = self.clock()
         if record is not None and self.writer is not None:
-            now = self.clock()
             try:
                 self.writer.end_series(record.event_id, now)
             except CadenceError as exc:
@@ -292,8 +322,10 @@ class Engine:
                     f"({exc}); {person.email} is kept; try again"
                 ) from None
             self.store.series.end(record.event_id, now)
+        withdrawn = withdraw_stale(self.store, person, None, now, self.config.owner.zone)
         self.store.people.remove(email)
         self._people_changed()
+        return PersonChange(person, withdrawn)
 
     def _people_changed(self) -> None:
         # Which occurrences are worth keeping depends on who the people are:
@@ -303,24 +335,47 @@ class Engine:
     # -- cycles -------------------------------------------------------------
 
     def sync(
-        self, *, dry_run: bool = False, heartbeat: Callable[[], None] | None = None
+        self,
+        *,
+        dry_run: bool = False,
+        heartbeat: Callable[[], None] | None = None,
+        accept_changes: bool = False,
     ) -> CycleReport:
         """Run one cycle (against a throw-away copy of the state when ``dry_run``);
-        ``heartbeat`` is called between its steps."""
+        ``heartbeat`` is called between its steps; ``accept_changes`` takes reads
+        held back as suspect.
+
+        The cycle is recorded whatever happens: "ok", "errors" (a source or step
+        failed, named in its errors), "failed" (it could not go on: the error is
+        recorded, then raised) or "interrupted" (a stop was asked for)."""
         now = self.clock()
-        if not dry_run:
-            cycle_id = self.store.start_cycle(now)
-            listen = self._listener(now, heartbeat) if self.config.email.inbox.enabled else None
-            try:
-                report = run_cycle(self.services(heartbeat=heartbeat), now, listen=listen)
-            except Stopping:
-                # Best effort: the stop matters more than recording it.
-                with contextlib.suppress(CadenceError):
-                    self.store.finish_cycle(cycle_id, self.clock(), "interrupted", {})
-                raise
-            result = "ok" if report.ok else "errors"
-            self.store.finish_cycle(cycle_id, self.clock(), result, report.as_json())
-            return report
+        if dry_run:
+            return self._dry_run(now, accept_changes)
+        cycle_id = self.store.start_cycle(now)
+        listen = self._listener(now, heartbeat) if self.config.email.inbox.enabled else None
+        try:
+            report = run_cycle(
+                self.services(heartbeat=heartbeat),
+                now,
+                accept_changes=accept_changes,
+                listen=listen,
+            )
+        except Stopping:
+            # Best effort: the stop matters more than recording it.
+            with contextlib.suppress(CadenceError):
+                self.store.finish_cycle(cycle_id, self.clock(), "interrupted", {})
+            raise
+        except Exception as exc:
+            message = str(exc) if isinstance(exc, CadenceError) else unexpected(exc)
+            error = {"source": "cycle", "step": "cycle", "message": message}
+            with contextlib.suppress(Exception):
+                self.store.finish_cycle(cycle_id, self.clock(), "failed", {"errors": [error]})
+            raise
+        result = "ok" if report.ok else "errors"
+        self.store.finish_cycle(cycle_id, self.clock(), result, report.as_json())
+        return report
+
+    def _dry_run(self, now: datetime, accept_changes: bool) -> CycleReport:
         with tempfile.TemporaryDirectory(prefix="cadence-dry-run-") as tmp:
             copy = Path(tmp) / "state.db"
             private_file(copy)
@@ -330,7 +385,9 @@ class Engine:
             target.close()
             scratch = Store(copy)
             try:
-                return run_cycle(self.services(scratch), now, dry_run=True)
+                return run_cycle(
+                    self.services(scratch), now, dry_run=True, accept_changes=accept_changes
+                )
             finally:
                 scratch.close()
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -410,7 +467,11 @@ class Engine:
     def _live_proposal(self, proposal_id: int) -> Proposal:
         proposal = self.proposal(proposal_id)
         if not proposal.status.live:
-            raise UsageError(f"proposal {proposal_id} is {proposal.status}; nothing to do")
+            why = f" ({proposal.closed_reason})" if proposal.closed_reason else ""
+            raise UsageError(
+                f"proposal {proposal_id} is {proposal.status}{why}; nothing to do; "
+                "see `cadence proposals list`"
+            )
         return proposal
 
     def accept(
@@ -444,7 +505,7 @@ class Engine:
         if not self._still_free(services, slot, person, now):
             raise SlotUnavailableError(
                 f"slot {number} of proposal {proposal_id} "
-                f"({slot.start.astimezone(self.config.owner.zone):%a %d %b %H:%M}) is no longer "
+                f"({day_time(slot.start, self.config.owner.zone)}) is no longer "
                 "free in your calendar; choose another with --slot"
             )
         meant = self._cancelled_occurrence(proposal, person)
@@ -620,4 +681,5 @@ class Engine:
             "unconfirmed_emails": unconfirmed(store.outbox),
             "open_proposals": len(store.proposals.all()),
             "people": len(store.people.all()),
+            "unanswered_gaps": store.unanswered.all(),
         }

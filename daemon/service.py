@@ -41,6 +41,7 @@ from cadence.daemon.cycle import CycleReport
 from cadence.daemon.engine import Engine
 from cadence.daemon.interrupts import Stopping
 from cadence.daemon.notify import Notifier
+from cadence.daemon.steps import unexpected
 
 log = logging.getLogger(__name__)
 
@@ -238,8 +239,11 @@ class Service:
             error = _one_line(str(exc))
             log.error("cycle failed: %s", error)
         except Exception as exc:
-            error = _one_line(f"unexpected error: {exc!r}")
-            log.exception("cycle failed with an unexpected error")
+            # One line; the traceback only at debug level (--verbose). The cycle is
+            # recorded as failed (see Engine.sync) and the loop goes on.
+            error = _one_line(unexpected(exc))
+            log.error("cycle failed: %s", error)
+            log.debug("the cycle's failure", exc_info=True)
         seconds = time.monotonic() - started
         if report is not None:
             log.info(
@@ -284,6 +288,10 @@ class Service:
                 counts += f", {backlog} email(s) waiting"
         except CadenceError:
             counts = "state database busy"
+        except Exception:
+            # The status line must never be what stops the daemon.
+            log.debug("status line: cannot count", exc_info=True)
+            counts = "state unreadable"
         return _one_line(f"{counts}; last cycle {when:%H:%M}: {self._last_result}")
 
     def _mail_deadline(self) -> float:

@@ -38,7 +38,9 @@ class CalendarRead:
     caller stored before and is missing now has vanished. An incremental read
     (``complete=False``) holds only what changed. Either may add ``cancelled``
     instances known only by their series and original start, and ``removed``
-    single events known only by their UID.
+    single events known only by their UID. ``unreadable`` counts the events the
+    source held but the adapter had to skip as unreadable (a read where every
+    event was is held back as suspect, not taken as an empty calendar).
     """
 
     changed: bool
@@ -47,6 +49,7 @@ class CalendarRead:
     complete: bool = True
     cancelled: tuple[CancelledInstance, ...] = field(default=())
     removed: tuple[str, ...] = field(default=())
+    unreadable: int = 0
 
 
 class Calendar(Protocol):

@@ -84,4 +84,9 @@ class IcsCalendar:
             )
         elif parsed.problems:
             log.warning("%s: %s", self.name, "; ".join(parsed.problems[:_PROBLEMS_LOGGED]))
-        return CalendarRead(changed=True, state=new_state, occurrences=tuple(parsed.occurrences))
+        return CalendarRead(
+            changed=True,
+            state=new_state,
+            occurrences=tuple(parsed.occurrences),
+            unreadable=parsed.skipped,
+        )

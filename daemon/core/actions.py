@@ -1,20 +1,25 @@
-"""The steps a cycle's plan is made of (values only)."""
+"""The steps a cycle's plan is made of (values only), and how a gap is answered."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from cadence.daemon.core.model import Gap, Proposal, Slot
+from cadence.daemon.core.dates import day_time, span_text
+from cadence.daemon.core.model import Gap, Person, Proposal, Reason, Slot
+from cadence.daemon.core.slots import SHORTEST
 
 
 @dataclass(frozen=True)
 class Action:
     """One step of a plan; ``describe`` is what ``sync --dry-run`` prints.
 
-    Kinds: ``propose``, ``supersede``, ``expire``, ``prepare-agenda``, and on a
-    writable calendar ``create-series``, ``split-series`` (end ``series`` before
-    ``cut``, then create), ``attach-agenda`` (to ``events``).
+    Kinds: ``propose``, ``no-free-time`` (a gap no slot fits: nothing is
+    proposed, the gap is listed as unanswered), ``supersede``, ``withdraw``,
+    ``expire``, ``prepare-agenda``, and on a writable calendar
+    ``create-series``, ``split-series`` (end ``series`` before ``cut``, then
+    create), ``attach-agenda`` (to ``events``).
     """
 
     kind: str
@@ -31,3 +36,38 @@ class Action:
 
     def describe(self) -> str:
         return f"{self.kind:<15} {self.person:<28} {self.detail}"
+
+
+def gap_text(gap: Gap, zone: ZoneInfo) -> str:
+    """Return what the gap is, by the meeting it lost when there is one:
+    ``cancelled Tue 01 Dec 10:00``, else ``missing in 30 Nov–06 Dec``."""
+    if gap.occurrence is not None:
+        return f"{gap.reason} {day_time(gap.occurrence.original_start, zone)}"
+    if gap.reason is Reason.NO_SERIES:
+        return f"no series, first period {span_text(gap.period, zone)}"
+    return f"{gap.reason} in {span_text(gap.period, zone)}"
+
+
+def no_free_time(person: Person, gap: Gap, zone: ZoneInfo) -> str:
+    """Return why a gap got no proposal when no slot fits it."""
+    shortest = max(person.duration / 2, SHORTEST)
+    minutes = int(shortest / timedelta(minutes=1))
+    return (
+        f"no free time in {span_text(gap.period, zone)}: not even a {minutes}-minute slot "
+        "fits the working hours, the notice and everyone's busy time"
+    )
+
+
+def answer(
+    person: Person, gap: Gap, slots: tuple[Slot, ...], zone: ZoneInfo, notes: tuple[str, ...] = ()
+) -> Action:
+    """Given a gap and the free slots found for it, return the step that answers it:
+    a proposal of those slots or, when none fits, the gap said plainly to have no
+    free time."""
+    what = gap_text(gap, zone)
+    if not slots:
+        return Action(
+            "no-free-time", person.email, f"{what}: {no_free_time(person, gap, zone)}", gap=gap
+        )
+    times = ", ".join(day_time(s.start, zone) for s in slots)
+    return Action("propose", person.email, f"{what}: {times}", gap=gap, slots=slots, notes=notes)

@@ -2,7 +2,8 @@
 
 Every error a user can cause or fix derives from :class:`CadenceError` and
 carries a message that says what is wrong and what to do. The CLI turns them
-into one line; anything else is a bug and gets a traceback in the debug log.
+into one line and an exit code (cadence.cli.exit_codes decides which);
+anything else is a bug and gets a traceback in the debug log.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from dataclasses import dataclass
 
 class CadenceError(Exception):
     """Base of every error cadence reports to the user without a traceback."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -31,8 +30,6 @@ class Problem:
 class ConfigError(CadenceError):
     """The configuration (or a command-line value) is unusable; lists every problem."""
 
-    exit_code = 2
-
     def __init__(self, problems: Iterable[Problem], source: str | None = None) -> None:
         self.problems = tuple(problems)
         self.source = source
@@ -46,15 +43,12 @@ class ConfigError(CadenceError):
 
 
 class UsageError(CadenceError):
-    """A command was called with a value that cannot work (bad email, unknown ID)."""
-
-    exit_code = 2
+    """A command was called with a value that cannot work (bad email, a proposal
+    already closed)."""
 
 
 class NotFoundError(CadenceError):
     """A person, proposal or document asked for by the user does not exist."""
-
-    exit_code = 1
 
 
 class SourceError(CadenceError):

@@ -82,6 +82,14 @@ def every(cadence: Cadence, weekday: int, at: str, *, nth: int | None = None) ->
     return f"{count} on {which}, {at}"
 
 
+def series_words(cadence: Cadence) -> str:
+    """Return "a weekly series", or "a series every 3 weeks" where the cadence's own
+    name (3w) is no word."""
+    if cadence.unit is Unit.WEEK and cadence.count > 2:
+        return f"a series every {cadence.count} weeks"
+    return f"a {cadence} series"
+
+
 def _period(proposal: Proposal, cadence: Cadence, zone: ZoneInfo) -> str:
     start = proposal.period.start.astimezone(zone)
     last = proposal.period.end.astimezone(zone).date().toordinal() - 1
@@ -102,7 +110,7 @@ def _situation(proposal: Proposal, person: Person, zone: ZoneInfo, period: str) 
         usual = every(cadence, person.day, f"{person.time:%H:%M}")
         return "no recurring 1:1", (
             f"You have no recurring 1:1 with {name} yet. "
-            f"Proposed: a {cadence} series (usually {usual})."
+            f"Proposed: {series_words(cadence)} (usually {usual})."
         )
     at_risk = f"Your {cadence} 1:1 with {name} is at risk."
     if proposal.reason is Reason.MISSING:
@@ -221,7 +229,7 @@ def proposal_email(
     count = len(proposal.slots)
     offer = f"{count} new time{'s' if count != 1 else ''}" if count else "no free time found"
     if count and proposal.reason is Reason.NO_SERIES:
-        offer = f"{count} time{'s' if count != 1 else ''} to start a {person.cadence} series"
+        offer = f"{count} time{'s' if count != 1 else ''} to start {series_words(person.cadence)}"
     subject = f"1:1 with {name}: {headline} — {offer}"
     reply = _token(reply_to or "")
     hint = [reply_hint(count)] if reply else []
@@ -295,7 +303,7 @@ def event_description(person: Person, owner: Owner, agenda_url: str | None, *, s
     """The description of a 1:1 event cadence writes or sends."""
     parts = [f"1:1 between {_name(person)} and {_name(owner)}."]
     if series:
-        parts.append(f"A {person.cadence} series.")
+        parts.append(f"{series_words(person.cadence).capitalize()}.")
     if agenda_url and _token(agenda_url):
         parts.append(agenda_line(agenda_url))
     return "\n\n".join(parts)

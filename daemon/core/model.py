@@ -331,6 +331,9 @@ class ProposalStatus(StrEnum):
     DISMISSED = "dismissed"
     SUPERSEDED = "superseded"
     EXPIRED = "expired"
+    # No longer applies before anyone answered: the person was paused or
+    # removed, or their cadence, day, time or duration changed.
+    WITHDRAWN = "withdrawn"
 
     @property
     def live(self) -> bool:
@@ -354,6 +357,8 @@ class Proposal:
     accepted_slot: int | None = None
     sequence: int = 0
     notes: tuple[str, ...] = field(default=())
+    # Why it closed, in words, when the status alone does not say it all.
+    closed_reason: str | None = None
 
     @property
     def invitation_uid(self) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from cadence.daemon.core import dates
 from cadence.daemon.core.messages import clean
 from cadence.daemon.core.report import Adherence, Cell, Outcome, Report
 
@@ -32,8 +33,7 @@ __all__ = [
     "status_text",
 ]
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = dates.MONTHS
 
 LEGEND: tuple[tuple[Cell, str], ...] = (
     (Cell.HELD, "held"),
@@ -105,9 +105,8 @@ _AT_RISK_COLOURS = ("#fbbf24", "#78350f")
 
 
 def short_day(moment: datetime | date, *, year: bool = False) -> str:
-    """Return ``Tue 24 Nov`` (with the year when asked), whatever the process locale."""
-    text = f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]}"
-    return f"{text} {moment.year}" if year else text
+    """Return ``Tue 01 Dec`` (with the year when asked), whatever the process locale."""
+    return dates.day(moment, year=year)
 
 
 def _name(entry: Adherence) -> str:
@@ -164,19 +163,26 @@ def _strip(entry: Adherence, glyphs: Glyphs, colour: bool) -> str:
 
 
 def _months(weeks: Sequence[date]) -> str:
-    """The line above the strips: each month's name over its first week."""
+    """The line above the strips: each month's name over its first week; over more
+    than one calendar year, the first month named and every January carry the year."""
     starts = [
-        (2 * index, _MONTHS[monday.month - 1])
+        (2 * index, monday)
         for index, monday in enumerate(weeks)
         if index == 0 or monday.month != weeks[index - 1].month
     ]
+    years = weeks[0].year != weeks[-1].year
+
+    def label(number: int, monday: date) -> str:
+        name = _MONTHS[monday.month - 1]
+        return f"{name} {monday.year}" if years and (number == 0 or monday.month == 1) else name
+
     # The first week's month gives way when the next month starts too close to it.
-    if len(starts) > 1 and starts[1][0] < 4:
+    if len(starts) > 1 and starts[1][0] < len(label(0, starts[0][1])) + 1:
         starts = starts[1:]
     line = ""
-    for position, name in starts:
+    for number, (position, monday) in enumerate(starts):
         if position >= len(line):
-            line = line.ljust(position) + name + " "
+            line = line.ljust(position) + label(number, monday) + " "
     return line.rstrip()
 
 
@@ -196,10 +202,10 @@ def _figures(entry: Adherence, zone: ZoneInfo) -> list[str]:
 def render_text(report: Report, *, glyphs: Glyphs = UNICODE, colour: bool = False) -> str:
     """Return the report as a table for a terminal or a plain-text email, with a legend."""
     zone = report.zone
-    first, last = report.weeks[0], report.weeks[-1]
+    first, last = report.weeks[0], date.fromordinal(report.weeks[-1].toordinal() + 6)
     title = (
         f"1:1s over the last {len(report.weeks)} week{'s' if len(report.weeks) != 1 else ''}, "
-        f"{short_day(first)} to {short_day(date.fromordinal(last.toordinal() + 6), year=True)} "
+        f"{short_day(first, year=first.year != last.year)} to {short_day(last, year=True)} "
         f"({zone.key}), most at risk first"
     )
     if not report.people:
@@ -207,7 +213,9 @@ def render_text(report: Report, *, glyphs: Glyphs = UNICODE, colour: bool = Fals
     heads = ["PERSON", "EVERY", "HELD", "RESCH", "CANC", "MISS", "STREAK", "LAST HELD", "NOW"]
     rows = [[_name(e), str(e.person.cadence), *_figures(e, zone)] for e in report.people]
     widths = [max(len(r[i]) for r in [heads, *rows]) for i in range(len(heads))]
-    strip_width = 2 * len(report.weeks)
+    # Two characters per week; a report of a week or two still leaves room for "WEEKS".
+    strip_width = max(2 * len(report.weeks), len("WEEKS") + 1)
+    pad = " " * (strip_width - 2 * len(report.weeks))
 
     def line(cells: Sequence[str], strip: str) -> str:
         left = "  ".join(c.ljust(w) for c, w in zip(cells[:2], widths[:2], strict=True))
@@ -219,7 +227,7 @@ def render_text(report: Report, *, glyphs: Glyphs = UNICODE, colour: bool = Fals
     out.append(line(heads, "WEEKS".ljust(strip_width)))
     for entry, row in zip(report.people, rows, strict=True):
         # Always 2 characters per week: no padding (which would count colour codes).
-        text = line(row, _strip(entry, glyphs, colour))
+        text = line(row, _strip(entry, glyphs, colour) + pad)
         if entry.at_risk and colour:  # NOW is the last column: paint it in place
             text = text[: -len(row[-1])] + _paint(row[-1], _AT_RISK_ANSI, colour)
         out.append(text)
@@ -231,7 +239,9 @@ def render_text(report: Report, *, glyphs: Glyphs = UNICODE, colour: bool = Fals
         "",
         f"{legend}  {glyphs.fill * 3} one period over several weeks",
         "HELD counts rescheduled 1:1s; CANC: periods in which a 1:1 was cancelled or declined;",
-        "NOW: the current period (at risk: no 1:1 left in it).",
+        "NOW, the current period: held; planned (a 1:1 is still ahead); at risk (no 1:1 left",
+        "in it); overdue N days (at risk, and a whole cadence has passed since the last 1:1);",
+        "paused.",
     ]
     return "\n".join(out) + "\n"
 

@@ -117,6 +117,12 @@ def _windows(day: date, person: Person, rules: SlotRules) -> list[tuple[datetime
     return spans
 
 
+def working_windows(day: date, person: Person, rules: SlotRules) -> list[tuple[datetime, datetime]]:
+    """Given an owner-local day, return the UTC spans that are working hours for the
+    owner and (in their timezone, when known) for the person."""
+    return _windows(day, person, rules)
+
+
 def _grid(day: date, rules: SlotRules) -> Iterator[tuple[datetime, int]]:
     """Given an owner-local day, yield each candidate start in working hours on the
     local wall-clock grid as (UTC instant, seconds after local midnight)."""

@@ -16,6 +16,7 @@ from cadence.daemon.store.outbox import NewMail, Outbox, OutboxItem
 from cadence.daemon.store.people import People
 from cadence.daemon.store.proposals import Proposals
 from cadence.daemon.store.series import SeriesRecord, SeriesStore
+from cadence.daemon.store.unanswered import UnansweredGap, UnansweredGaps
 
 __all__ = [
     "AgendaDocument",
@@ -34,6 +35,8 @@ __all__ = [
     "SeriesStore",
     "SourceHealth",
     "Store",
+    "UnansweredGap",
+    "UnansweredGaps",
     "from_utc_text",
     "utc_text",
 ]
@@ -52,6 +55,7 @@ class Store:
         self.series = SeriesStore(self.db)
         self.identity = Identity(self.db)
         self.inbox = InboxRecords(self.db, self.proposals)
+        self.unanswered = UnansweredGaps(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -191,6 +191,27 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX inbox_messages_unmarked ON inbox_messages (mailbox, mark, marked_at);
     CREATE INDEX outbox_message_id ON outbox (message_id);
     """,
+    # Why a proposal closed when it says more than its status (withdrawn: the
+    # person was paused or removed, or their settings changed). The gaps the
+    # last planning left unanswered, and why, for `cadence status`. Per source:
+    # how many events its last accepted full read held, and a read held back as
+    # suspect (DESIGN rule 14) since when and why.
+    """
+    ALTER TABLE proposals ADD COLUMN closed_reason TEXT;
+    CREATE TABLE unanswered_gaps (
+        gap_key TEXT PRIMARY KEY,
+        person TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        period_start TEXT NOT NULL,
+        period_end TEXT NOT NULL,
+        cancelled_start TEXT,
+        why TEXT NOT NULL,
+        since TEXT NOT NULL
+    );
+    ALTER TABLE sources ADD COLUMN events INTEGER;
+    ALTER TABLE sources ADD COLUMN suspect_reason TEXT;
+    ALTER TABLE sources ADD COLUMN suspect_since TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -28,10 +28,15 @@ class SourceHealth:
     last_error: str | None
     last_error_at: datetime | None
     failures: int
+    # Events in the last accepted full read (None before the first one).
+    events: int | None = None
+    # A read held back as suspect (DESIGN rule 14): why, and since when.
+    suspect: str | None = None
+    suspect_since: datetime | None = None
 
     @property
     def healthy(self) -> bool:
-        return self.failures == 0
+        return self.failures == 0 and self.suspect is None
 
 
 def _maybe_time(text: str | None) -> datetime | None:
@@ -49,6 +54,9 @@ def _source(row: sqlite3.Row) -> SourceHealth:
         last_error=row["last_error"],
         last_error_at=_maybe_time(row["last_error_at"]),
         failures=row["failures"],
+        events=row["events"],
+        suspect=row["suspect_reason"],
+        suspect_since=_maybe_time(row["suspect_since"]),
     )
 
 
@@ -124,6 +132,26 @@ class Observations:
         with self.db.transaction() as conn:
             self._touch(conn, name, location, state, now, changed=False)
 
+    def record_suspect(self, name: str, location: str, reason: str, now: datetime) -> datetime:
+        """Hold a read back as suspect: nothing it said is stored, not even its
+        validators, so the next read is judged afresh. Return since when the source
+        has been held (the first of a run of suspect reads)."""
+        stamp = utc_text(now)
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO sources (name, location, last_attempt_at, suspect_reason,"
+                " suspect_since) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET location = excluded.location,"
+                " last_attempt_at = excluded.last_attempt_at,"
+                " suspect_reason = excluded.suspect_reason,"
+                " suspect_since = COALESCE(suspect_since, excluded.suspect_since)",
+                (name, location, stamp, reason, stamp),
+            )
+            row = conn.execute(
+                "SELECT suspect_since FROM sources WHERE name = ?", (name,)
+            ).fetchone()
+        return from_utc_text(row[0])
+
     def _touch(
         self,
         conn: sqlite3.Connection,
@@ -133,17 +161,28 @@ class Observations:
         now: datetime,
         *,
         changed: bool,
+        events: int | None = None,
     ) -> None:
+        # A read taken as good ends any hold of a suspect one.
         stamp = utc_text(now)
         conn.execute(
             "INSERT INTO sources (name, location, state_json, last_attempt_at, last_success_at,"
-            " last_change_at, failures) VALUES (?, ?, ?, ?, ?, ?, 0)"
+            " last_change_at, failures, events) VALUES (?, ?, ?, ?, ?, ?, 0, ?)"
             " ON CONFLICT (name) DO UPDATE SET location = excluded.location,"
             " state_json = excluded.state_json, last_attempt_at = excluded.last_attempt_at,"
             " last_success_at = excluded.last_success_at,"
             " last_change_at = COALESCE(excluded.last_change_at, last_change_at),"
-            " last_error = NULL, failures = 0",
-            (name, location, json.dumps(dict(state)), stamp, stamp, stamp if changed else None),
+            " events = COALESCE(excluded.events, events),"
+            " last_error = NULL, failures = 0, suspect_reason = NULL, suspect_since = NULL",
+            (
+                name,
+                location,
+                json.dumps(dict(state)),
+                stamp,
+                stamp,
+                stamp if changed else None,
+                events,
+            ),
         )
 
     # -- occurrences and busy time -------------------------------------------
@@ -162,6 +201,7 @@ class Observations:
         dropped: Sequence[Occurrence] = (),
         cancelled: Sequence[CancelledInstance] = (),
         removed: Sequence[str] = (),
+        events: int | None = None,
     ) -> int:
         """Store a successful read in one transaction and return how many stored
         occurrences vanished (and were marked deleted).
@@ -173,7 +213,8 @@ class Observations:
         returned that are no 1:1 any more, ``cancelled`` instances and
         ``removed`` single events are applied to what is stored. The validators
         (or sync token) are saved in the same transaction, so a crash never
-        leaves new validators over old data.
+        leaves new validators over old data. ``events``, for a complete read,
+        is how many events it held (what the next read is compared with).
         """
         stamp = utc_text(now)
         low, high = utc_text(window.start), utc_text(window.end)
@@ -239,7 +280,7 @@ class Observations:
                     "INSERT INTO busy VALUES (?, ?, ?)",
                     [(name, utc_text(b.start), utc_text(b.end)) for b in busy],
                 )
-            self._touch(conn, name, location, state, now, changed=True)
+            self._touch(conn, name, location, state, now, changed=True, events=events)
         return vanished
 
     @staticmethod

@@ -45,6 +45,7 @@ def _proposal(row: sqlite3.Row) -> Proposal:
         accepted_slot=row["accepted_slot"],
         sequence=row["sequence"],
         notes=tuple(json.loads(row["notes_json"])),
+        closed_reason=row["closed_reason"],
     )
 
 
@@ -115,16 +116,26 @@ class Proposals:
         *,
         accepted_slot: int | None = None,
         mail: NewMail | None = None,
+        reason: str | None = None,
     ) -> None:
-        """Change the status (and queue an email) in one transaction. Closing a
-        proposal that was never mailed cancels its queued email."""
+        """Change the status (with the ``reason`` it closed for, and an email to queue)
+        in one transaction. Closing a proposal that was never mailed cancels its
+        queued email. A withdrawn proposal gives its gap back: the gap under the
+        person's new settings (or after their pause) may be proposed anew."""
         with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE proposals SET status = ?, updated_at = ?,"
                 " accepted_slot = COALESCE(?, accepted_slot),"
+                " closed_reason = COALESCE(?, closed_reason),"
                 " sequence = sequence + (CASE WHEN ? IS NULL THEN 0 ELSE 1 END) WHERE id = ?",
-                (status.value, utc_text(now), accepted_slot, accepted_slot, proposal_id),
+                (status.value, utc_text(now), accepted_slot, reason, accepted_slot, proposal_id),
             )
+            if status is ProposalStatus.WITHDRAWN:
+                conn.execute(
+                    "UPDATE proposals SET gap_key = gap_key || '|withdrawn:' || id WHERE id = ?"
+                    " AND gap_key NOT LIKE '%|withdrawn:%'",
+                    (proposal_id,),
+                )
             if not status.live:
                 conn.execute(
                     "UPDATE outbox SET status = 'cancelled' WHERE proposal_id = ?"

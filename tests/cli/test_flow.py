@@ -86,6 +86,8 @@ def test_a_cancelled_instance_becomes_one_proposal_email(world: World) -> None:
         "agenda_sections": 1,  # tomorrow's 1:1 is within prepare_ahead
         "series_created": 0,  # a feed is read-only
         "errors": [],
+        "held": [],  # no read held back as suspect
+        "unanswered_gaps": [],
         "plan": result["plan"],  # type: ignore[index]
     }
     (mail,) = world.mails()

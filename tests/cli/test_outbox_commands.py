@@ -157,6 +157,6 @@ def test_confirm_records_that_it_arrived(world: World) -> None:
 def test_unknown_ids_say_where_to_look(world: World) -> None:
     for command in ("resend", "confirm"):
         result = world.run("outbox", command, "99")
-        assert result.exit_code == 1
+        assert result.exit_code == 2  # unknown ids are usage errors, as everywhere
         assert "no email 99 in the outbox; see `cadence outbox list`" in result.output
         assert "Traceback" not in result.output

@@ -234,6 +234,15 @@ def test_no_series_wording_per_cadence(every: str, day: int, wording: str) -> No
     assert wording in text
 
 
+def test_a_cadence_of_n_weeks_reads_as_words_in_the_subject_and_text() -> None:
+    person = dataclasses.replace(ALICE, cadence=Cadence.parse("3w"))
+    tuesday = (Slot(at(24, 10), at(24, 10, 30)), Slot(at(25, 10), at(25, 10, 30)))
+    message = render(proposal(Reason.NO_SERIES, slots=tuesday), person=person)
+    assert message["Subject"].endswith("— 2 times to start a series every 3 weeks")
+    text, _ = parts(message)
+    assert "Proposed: a series every 3 weeks" in text and "3w" not in text
+
+
 def test_header_injection_is_impossible() -> None:
     eve = dataclasses.replace(ALICE, name="Eve\r\nBcc: x@y")
     message = reparse(

@@ -10,6 +10,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from html.parser import HTMLParser
 
+import pytest
 from cadence.daemon.core.digest_render import Digest, Meeting, digest_email
 from cadence.daemon.core.model import (
     Attendee,
@@ -151,7 +152,7 @@ def test_the_heatmap_has_a_row_per_person_and_a_cell_per_period() -> None:
     assert sum(span for span, _ in alice) == sum(span for span, _ in mallory) == 6
     assert len(alice) == 6 and [span for span, _ in mallory] == [1, 2, 2, 1]
     assert alice[1][1] == "Mon 19 Oct – Sun 25 Oct: missed, a 1:1 was cancelled or declined"
-    assert alice[3][1] == "Mon 2 Nov – Sun 8 Nov: rescheduled Thu 5 Nov 10:00"
+    assert alice[3][1] == "Mon 02 Nov – Sun 08 Nov: rescheduled Thu 05 Nov 10:00"
     assert "paused" in mallory[2][1]
     assert cells.links == ["https://wiki.example.com/alice"]
 
@@ -254,3 +255,29 @@ def test_a_quiet_week_says_so() -> None:
     assert "Open proposals\n  None." in text
     assert "No 1:1s in the coming week." in text
     assert message["Subject"] == "cadence weekly: 0 1:1s ahead, 0 overdue, 0 open proposals"
+
+
+@pytest.mark.parametrize("weeks", [1, 2, 3, 12])
+def test_the_columns_line_up_under_their_headings_however_few_the_weeks(weeks: int) -> None:
+    lines = render_text(sample(weeks=weeks)).splitlines()
+    header = next(line for line in lines if line.startswith("PERSON"))
+    rows = [line for line in lines if line.startswith(("Alice", "<script>"))]
+    for heading in ("HELD", "STREAK", "LAST HELD", "NOW"):
+        column = header.index(heading)
+        for row in rows:
+            assert row[column - 2 : column] == "  " and row[column] != " ", (heading, row)
+
+
+def test_the_legend_explains_every_word_now_can_say() -> None:
+    text = render_text(sample())
+    legend = text[text.index("NOW,") :]
+    for word in ("held", "planned", "at risk", "overdue N days", "paused"):
+        assert word in legend
+
+
+def test_a_report_over_several_years_names_the_years() -> None:
+    text = render_text(sample(weeks=60))
+    title, _, months = text.splitlines()[:3]
+    assert "Mon 29 Sep 2025 to Sun 22 Nov 2026" in title
+    assert "Oct 2025" in months and "Jan 2026" in months
+    assert "2025" not in render_text(sample(weeks=12))

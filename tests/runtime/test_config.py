@@ -7,6 +7,7 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
+from cadence.cli.exit_codes import USAGE, exit_code
 from cadence.daemon.config import load_config
 from cadence.daemon.config_schema import SCHEMA, render_example
 from cadence.daemon.core.errors import ConfigError
@@ -56,7 +57,7 @@ def test_every_problem_is_reported_at_once_with_its_key(tmp_path: Path) -> None:
     }
     message = str(caught.value)
     assert "config.toml" in message and "unknown key" in message
-    assert caught.value.exit_code == 2
+    assert exit_code(caught.value) == USAGE
 
 
 def test_unknown_section_and_missing_required_keys(tmp_path: Path) -> None:
@@ -94,11 +95,36 @@ def test_shipped_example_documents_every_key_and_loads() -> None:
     tomllib.loads(example)
 
 
-def test_starter_configs_load(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, render_example("ics")), env={})
-    assert config.calendar_backend == "ics"
-    google = load_config(write(tmp_path, render_example("google")), env={})
-    assert google.calendar_backend == "google" and google.ics is None
+YOURS = {
+    '"Your Name"': '"Olivia Owner"',
+    '"you@example.com"': '"olivia@example.com"',
+    '"Area/City"': '"Europe/Berlin"',
+    '"https://calendar.google.com/calendar/ical/.../basic.ics"': '"calendar.ics"',
+}
+
+
+def filled_in(text: str) -> str:
+    """The starter config as its owner fills it in: the examples replaced."""
+    for example, real in YOURS.items():
+        text = text.replace(example, real)
+    return text
+
+
+@pytest.mark.parametrize("backend", ["ics", "google"])
+def test_starter_configs_refuse_their_examples_and_load_once_filled_in(
+    tmp_path: Path, backend: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, render_example(backend)), env={})
+    refused = {p.where: p.what for p in caught.value.problems}
+    expected = {"owner.name", "owner.email", "owner.timezone"}
+    if backend == "ics":
+        expected.add("calendar.ics.url")
+        assert refused.pop("calendar.ics.url").startswith("this is the example address")
+    assert set(refused) | {"calendar.ics.url"} >= expected
+    assert all(what.startswith("still the example") for what in refused.values())
+    config = load_config(write(tmp_path, filled_in(render_example(backend))), env={})
+    assert config.calendar_backend == backend and config.owner.timezone == "Europe/Berlin"
 
 
 @given(st.integers(min_value=1, max_value=10_000), st.sampled_from("smhdw"))
@@ -137,6 +163,6 @@ def test_a_malformed_feed_address_is_a_config_error_that_never_quotes_it(
         load_config(write_config(tmp_path, {"calendar": {"ics": {"url": url}}}), env={})
     ((where, what),) = [(p.where, p.what) for p in caught.value.problems]
     assert where == "calendar.ics.url" and problem in what
-    assert caught.value.exit_code == 2
+    assert exit_code(caught.value) == 2
     for secret in ("private-feed-token", "hunter2", "files.example.com"):
         assert secret not in str(caught.value)

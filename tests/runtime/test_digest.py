@@ -184,7 +184,7 @@ def test_the_digest_arrives_once_a_week_with_the_heatmap_and_the_week_ahead(
     assert "Agenda: https://wiki.example.com/1on1/alice-at-example.com.md" in text
     assert "- [ ] @alice: draft the <on-call> proposal (due 2026-11-30)" in text
     assert "share the notes" not in text
-    assert "#1 Alice <Example>: cancelled, was Tue 1 Dec 10:00" in text
+    assert "#1 Alice <Example>: cancelled, was Tue 01 Dec 10:00" in text
     html = digest.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "Alice &lt;Example&gt;" in html and "<Example>" not in html
     assert "draft the &lt;on-call&gt; proposal" in html

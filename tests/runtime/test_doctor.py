@@ -184,6 +184,25 @@ def test_smtp_not_answering_fails(setup: Setup) -> None:
     assert ok(result, "calendar") and ok(result, "agendas")
 
 
+def test_the_example_mail_server_is_named_as_the_example(setup: Setup) -> None:
+    setup.email = by_smtp(host="smtp.example.com", security="starttls")
+    smtp = lines(setup.doctor())["smtp"]
+    assert smtp.startswith("FAIL") and "this is the example address" in smtp
+    assert "email.smtp.host" in smtp
+
+
+def test_mail_failures_are_said_as_feed_failures_are(setup: Setup) -> None:
+    # The same words as a feed's: what happened, what to check, and that it may heal.
+    setup.email = by_smtp(host="mail.nowhere.invalid", port=2525, security="none")
+    smtp = lines(setup.doctor())["smtp"]
+    assert "cannot resolve the host mail.nowhere.invalid: check email.smtp.host" in smtp
+    assert "will retry" in smtp and "try again later; if it persists" in smtp
+    assert "Errno" not in smtp and "gaierror" not in smtp
+    setup.email = by_smtp(host="127.0.0.1", port=free_port(), security="none")
+    refused = lines(setup.doctor())["smtp"]
+    assert "cannot connect to 127.0.0.1:" in refused and "(refused); will retry" in refused
+
+
 @pytest.fixture
 def tls_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Setup]:
     tls = make_tls(tmp_path)
