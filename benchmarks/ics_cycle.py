@@ -51,7 +51,8 @@ UNCHANGED_TO_FULL = 0.05  # a cycle on an unchanged feed at most 5% of a full on
 # The steps of a cycle timed on their own, as (module, attribute, label).
 PHASES = (
     (cycle, "read_sources", "read sources"),
-    (ics_parse, "_calendars", "  of which from_ical"),
+    (ics_parse, "split_feed", "  of which splitting the feed"),
+    (ics_parse, "parse_event", "  of which icalendar, per event"),
     (cycle, "plan", "plan"),
     (cycle, "execute", "execute"),
     (cycle, "deliver_due", "deliver"),
