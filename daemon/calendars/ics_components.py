@@ -216,6 +216,15 @@ def _sanitize(event: icalendar.Component) -> list[str]:
         if isinstance(value, list):
             event[name] = value[0]
             notes.append(f"{name} repeated: the first one read")
+    rules = event.get("RRULE")
+    if rules is not None:
+        written = [r for r in (rules if isinstance(rules, list) else [rules]) if len(r)]
+        if not written:  # "RRULE:" with nothing after it (calendarlabs.com)
+            del event["RRULE"]
+            notes.append("empty RRULE ignored")
+        elif isinstance(rules, list) and len(written) < len(rules):
+            event["RRULE"] = written
+            notes.append("empty RRULE ignored")
     sequence = event.get("SEQUENCE")
     if sequence is not None and not isinstance(sequence, int):
         del event["SEQUENCE"]

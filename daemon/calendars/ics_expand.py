@@ -144,7 +144,8 @@ def expand_series(
         if walked is not None:
             return SeriesReading([], dense=walked)
         found = list(series.between(start, end))
-        budget.count(len(found))
+        if not series.recurrence.has_core:
+            budget.count(len(found))  # (a series with rules is counted by its walk)
         instances.extend(found)
     return SeriesReading(instances)
 
@@ -154,9 +155,11 @@ def _walk(series: Any, window: Interval, zone: ZoneInfo, budget: Budget) -> Dens
     repeats too often, why it cannot be read if it takes too many steps to get there,
     or None when it may be expanded."""
     limits = budget.limits
+    if not series.recurrence.has_core:
+        return None  # overrides only: as many instances as the feed writes
     cap = int((window.end - window.start) / limits.dense) + 1
-    duration = _as_timedelta(getattr(series.recurrence, "core", None))
-    for rule in getattr(series.recurrence, "rrules", ()):
+    duration = _as_timedelta(series.recurrence.core)
+    for rule in series.recurrence.rrules:
         inside = 0
         first: datetime | None = None
         for seen, value in enumerate(rule, 1):
@@ -176,6 +179,7 @@ def _walk(series: Any, window: Interval, zone: ZoneInfo, budget: Budget) -> Dens
                 span = (max(first, window.start), min(end + duration, window.end))
                 why = f"it repeats every {_duration_text(average)} on average"
                 return Dense(*span, why)  # an empty span: no instance in the window
+        budget.count(inside)
     return None
 
 
@@ -247,8 +251,9 @@ def _aware(value: date, zone: Any) -> datetime:
 
 def _duration_text(length: timedelta) -> str:
     seconds = int(length.total_seconds())
-    if seconds >= 120:
-        return f"{seconds // 60} minutes"
+    if seconds >= 60:
+        minutes = round(seconds / 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
     return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 

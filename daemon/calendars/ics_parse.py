@@ -216,13 +216,14 @@ class _Reader:
             return []
         if reading.dense is not None:
             dense = reading.dense
-            if dense.start >= dense.end or master is None:
+            start, end = max(dense.start, self.window.start), min(dense.end, self.window.end)
+            if start >= end or master is None:
                 return []
             self.notes.append(
                 f"event {_name(uid)}: {dense.why}: read as busy from "
-                f"{dense.start:%Y-%m-%d %H:%M} to {dense.end:%Y-%m-%d %H:%M}"
+                f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
             )
-            return [templates.at(master, dense.start, dense.end, None)]
+            return [templates.at(master, start, end, None)]
         found = []
         for instance in reading.instances:
             occurrence = self._instance(instance, recurring, templates)

@@ -27,7 +27,7 @@ _BOM = "\ufeff"
 # so a match here is always a line of its own.
 # (Anchoring on the newline rather than ^ with re.M is several times faster.)
 _STRUCTURE = re.compile(r"\n(BEGIN|END)[ \t]*:([^\n]*)", re.I)
-_FOLD = re.compile(r"\n[ \t]")
+_FOLD = re.compile(r"\n+[ \t]")
 # Components that stand directly in a VCALENDAR; one of them beginning inside
 # another means the other was never closed.
 _TOP_LEVEL = frozenset(("VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VTIMEZONE", "VAVAILABILITY"))
