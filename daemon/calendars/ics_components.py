@@ -57,6 +57,8 @@ _PARAMETERS_READ = {
     "ATTENDEE": frozenset(("PARTSTAT", "CUTYPE", "EMAIL")),
     "ORGANIZER": frozenset(("EMAIL",)),
 }
+# Parameters written with their default value say nothing (RFC 5545 3.2.3, 3.2.12).
+_DEFAULTS = frozenset((";CUTYPE=INDIVIDUAL", ";PARTSTAT=NEEDS-ACTION"))
 _PARAMETER = re.compile(r';([A-Za-z0-9-]+)=((?:"[^"]*"|[^;:,"]*)(?:,(?:"[^"]*"|[^;:,"]*))*)')
 # Properties an event has at most once; a repeated one is read as its first.
 _SINGLE = (
@@ -170,8 +172,9 @@ def parse_event(
             raise ValueError(f"unreadable: {short(second)}") from second
         notes.append(f"alarms ignored: {short(error)}")
     notes += _sanitize(event)
-    if not raw.has_uid:
+    if not raw.has_uid and not str(event.get("UID", "")).strip():
         event["UID"] = raw.uid
+        notes.append("has no UID: its time is read as busy all the same")
     return event, notes
 
 
@@ -183,7 +186,7 @@ def _keep_parameters(line: str, start: int, wanted: frozenset[str]) -> str:
         match = _PARAMETER.match(line, position)
         if match is None:
             return line
-        if match.group(1).upper() in wanted:
+        if match.group(1).upper() in wanted and match.group(0).upper() not in _DEFAULTS:
             kept.append(match.group(0))
         position = match.end()
     if not line.startswith(":", position):

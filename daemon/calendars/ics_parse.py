@@ -172,8 +172,6 @@ class _Reader:
             if problem:
                 self._skip(uid, problem)
                 continue
-            if not raw.has_uid:
-                notes.append("has no UID: its time is read as busy all the same")
             self.notes.extend(f"event {_name(uid)}: {note}" for note in notes)
             events.append(event)
         if not events:

@@ -15,6 +15,7 @@ the calendar. A ``VCALENDAR`` that never ends is a feed cut short.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -22,29 +23,49 @@ from cadence.daemon.core.errors import SourceError
 
 __all__ = ["RawCalendar", "RawEvent", "RawTimezone", "SplitFeed", "split_feed", "unfold"]
 
-_BOM = "\ufeff"
+# The feed stays the bytes it came as: decoding or normalising it whole would
+# copy it, and a feed may be tens of megabytes. Components are decoded one by one.
 # BEGIN and END lines; a line starting with white space continues the previous one,
-# so a match here is always a line of its own.
-# (Anchoring on the newline rather than ^ with re.M is several times faster.)
-_STRUCTURE = re.compile(r"\n(BEGIN|END)[ \t]*:([^\n]*)", re.I)
-_FOLD = re.compile(r"\n+[ \t]")
+# so a match here is always a line of its own. (Anchoring on the newline rather
+# than ^ with re.M is several times faster; the first line is matched apart.)
+_STRUCTURE = re.compile(rb"\n(BEGIN|END)[ \t]*:([^\r\n]*)", re.I)
+_FIRST = re.compile(rb"(?:\xef\xbb\xbf)?(BEGIN|END)[ \t]*:([^\r\n]*)", re.I)
+# As icalendar unfolds: any newlines followed by one blank.
+_FOLD = re.compile(rb"(?:\r?\n)+[ \t]")
 # Components that stand directly in a VCALENDAR; one of them beginning inside
 # another means the other was never closed.
 _TOP_LEVEL = frozenset(("VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VTIMEZONE", "VAVAILABILITY"))
 # What decides whether an event can matter to a window, and what names it.
 _INDEXED = re.compile(
-    r"\n(UID|DTSTART|DTEND|DURATION|RRULE|RDATE|EXRULE|RECURRENCE-ID)([;:][^\n]*)", re.I
+    rb"\n(UID|DTSTART|DTEND|DURATION|RRULE|RDATE|EXRULE|RECURRENCE-ID)([;:][^\r\n]*)", re.I
 )
 # What an event without a UID is known by instead: what places it and its title.
-_IDENTIFYING = re.compile(r"\n(?:DTSTART|DTEND|DURATION|RRULE|SUMMARY)[;:][^\n]*", re.I)
-_CALENDAR_PROPERTY = re.compile(r"\n(X-WR-TIMEZONE|CALSCALE)([;:][^\n]*)", re.I)
+_IDENTIFYING = re.compile(rb"\n(?:DTSTART|DTEND|DURATION|RRULE|SUMMARY)[;:][^\r\n]*", re.I)
+# The continuation lines of a folded property, and how one starts.
+_CONTINUED = re.compile(rb"(?:(?:\r?\n)+[ \t][^\r\n]*)+")
+_FOLDS = (b"\n ", b"\n\t")
+_CALENDAR_PROPERTY = re.compile(rb"\n(X-WR-TIMEZONE|CALSCALE)([;:][^\r\n]*)", re.I)
 
 
-def unfold(text: str) -> str:
-    """Given content lines separated by newlines, return them unfolded (RFC 5545 3.1)."""
-    if "\n " in text or "\n\t" in text:
-        return _FOLD.sub("", text)
-    return text
+def unfold(data: bytes) -> bytes:
+    """Given content lines, return them unfolded (RFC 5545 3.1), as icalendar does."""
+    if b"\n " not in data and b"\n\t" not in data:
+        return data
+    if b"\n\n" in data or b"\n\r\n" in data:  # blank lines, which a fold may span
+        return _FOLD.sub(b"", data)
+    # Plain replacements are several times faster than the pattern.
+    for fold in (b"\r\n ", b"\r\n\t", b"\n ", b"\n\t"):
+        data = data.replace(fold, b"")
+    return data
+
+
+def decode(data: bytes) -> str:
+    """Given part of a feed, return it as text: UTF-8, or else Windows-1252 (older
+    Outlook exports), so accented names never become replacement characters."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 def split_value(rest: str) -> tuple[str, str]:
@@ -96,10 +117,10 @@ class RawTimezone:
 
 @dataclass
 class RawCalendar:
-    """One VCALENDAR of a feed: its text (newlines normalised), its own properties,
-    its time zones and events, in the order written."""
+    """One VCALENDAR of a feed: the feed's bytes, the calendar's own properties, its
+    time zones and events, in the order written."""
 
-    text: str
+    data: bytes
     x_wr_timezone: str = ""
     calscale: str = ""
     timezones: list[RawTimezone] = field(default_factory=list)
@@ -107,34 +128,32 @@ class RawCalendar:
 
     def component_text(self, span: tuple[int, int], closed: bool, name: str) -> str:
         """Return a component's text as written, unfolded, closed if it was not."""
-        text = self.text[span[0] : span[1]]
+        text = decode(unfold(self.data[span[0] : span[1]]))
         return text if closed else f"{text.rstrip()}\nEND:{name}\n"
 
     def event_lines(self, event: RawEvent) -> list[str]:
         """Return the event's own content lines, unfolded, without its BEGIN and END
         lines and without its subcomponents (alarms)."""
-        lines = _own_text(self.text, event.span, event.children).split("\n")
-        body = lines[1:-2] if event.closed else lines[1:]  # text ends with "END:...\n"
-        return [line for line in body if line]
+        lines = decode(_own_data(self.data, event.span, event.children)).split("\n")
+        body = lines[1:-2] if event.closed else lines[1:]  # the data ends "END:...\n"
+        return [line.removesuffix("\r") for line in body if line and line != "\r"]
 
     def children_text(self, event: RawEvent) -> str:
         """Return the event's subcomponents (alarms) as written, unfolded."""
-        return unfold("".join(self.text[a:b] for a, b in event.children))
+        return decode(unfold(b"".join(self.data[a:b] for a, b in event.children)))
 
 
 @dataclass
 class SplitFeed:
-    """The calendars of a feed, and how many components needed their nesting repaired."""
+    """The calendars of a feed."""
 
     calendars: list[RawCalendar]
-    repaired: int = 0
 
 
 def split_feed(body: bytes, source: str) -> SplitFeed:
     """Given a feed's bytes, return its calendars split into components; raise
     SourceError naming ``source`` when it holds no calendar or one is cut short."""
-    text = _decode(body)
-    splitter = _Splitter(text)
+    splitter = _Splitter(body)
     splitter.run()
     if splitter.open_calendar:
         raise SourceError(
@@ -142,44 +161,34 @@ def split_feed(body: bytes, source: str) -> SplitFeed:
         )
     if not splitter.calendars:
         raise SourceError(source, "the feed holds no VCALENDAR")
-    return SplitFeed(splitter.calendars, splitter.repaired)
-
-
-def _decode(body: bytes) -> str:
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        # Older Outlook exports are Windows-1252; read them as such rather than
-        # turning every accented name into replacement characters.
-        text = body.decode("cp1252", errors="replace")
-    text = text.removeprefix(_BOM)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Every line, the first included, follows a newline: the patterns above rely on it.
-    return "\n" + text if text.endswith("\n") else f"\n{text}\n"
+    return SplitFeed(splitter.calendars)
 
 
 class _Splitter:
     """Walks the BEGIN/END lines of a text, one VCALENDAR after another."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, data: bytes) -> None:
+        self.data = data
         self.calendars: list[RawCalendar] = []
-        self.repaired = 0
         self.open_calendar = False
         # The open components of the current calendar: (name, start offset);
         # [0] is the VCALENDAR, [1] the top-level component, deeper ones its children.
         self._stack: list[tuple[str, int]] = []
-        self._calendar = RawCalendar(text)
+        self._calendar = RawCalendar(data)
         self._children: list[tuple[int, int]] = []
-        self._own: list[str] = []  # the calendar's own property lines
+        self._own: list[bytes] = []  # the calendar's own property lines
         self._own_from = 0
 
     def run(self) -> None:
-        for match in _STRUCTURE.finditer(self.text):
-            name = match.group(2).strip().upper()
-            start, stop = match.start() + 1, match.end() + 1  # the line, and its newline
-            if match.group(1).upper() == "BEGIN":
+        first = _FIRST.match(self.data)
+        matches = _STRUCTURE.finditer(self.data)
+        for match in itertools.chain([first] if first else [], matches):
+            name = match.group(2).strip().decode("ascii", errors="replace").upper()
+            start = match.start() + (match.group(0)[:1] == b"\n")  # the line
+            stop = match.end() + 1  # and its newline (past \r\n as well as \n)
+            if self.data[match.end() : match.end() + 1] == b"\r":
+                stop += 1
+            if match.group(1).upper() == b"BEGIN":
                 self._begin(name, start, stop)
             else:
                 self._end(name, start, stop)
@@ -189,19 +198,18 @@ class _Splitter:
         stack = self._stack
         if name == "VCALENDAR":
             if stack:  # the calendar before never ended
-                self.repaired += 1
                 self._close_calendar(start, start)
             stack.append((name, start))
-            self._calendar = RawCalendar(self.text)
+            self._calendar = RawCalendar(self.data)
             self._own, self._own_from = [], stop
             return
         if not stack:
             return  # a component outside any calendar is not the calendar's
         if len(stack) >= 2 and name in _TOP_LEVEL:
-            self.repaired += 1  # the open component never ended: it ends here
+            # The open component never ended: it ends here.
             self._close_top_level(start, closed=False)
         if len(stack) == 1:
-            self._own.append(self.text[self._own_from : start])
+            self._own.append(self.data[self._own_from : start])
             self._children = []
         stack.append((name, start))
 
@@ -235,13 +243,12 @@ class _Splitter:
 
     def _close_calendar(self, start: int, stop: int) -> None:
         if len(self._stack) > 1:
-            self.repaired += 1
             self._close_top_level(start, closed=False)
-        self._own.append(self.text[self._own_from : start])
+        self._own.append(self.data[self._own_from : start])
         calendar = self._calendar
-        for match in _CALENDAR_PROPERTY.finditer("\n" + unfold("".join(self._own))):
-            value = split_value(match.group(2))[1].strip()
-            if match.group(1).upper() == "CALSCALE":
+        for match in _CALENDAR_PROPERTY.finditer(b"\n" + unfold(b"".join(self._own))):
+            value = split_value(decode(match.group(2)))[1].strip()
+            if match.group(1).upper() == b"CALSCALE":
                 calendar.calscale = calendar.calscale or value
             else:
                 calendar.x_wr_timezone = calendar.x_wr_timezone or value
@@ -250,15 +257,23 @@ class _Splitter:
 
     def _index(self, span: tuple[int, int], closed: bool) -> RawEvent:
         children = tuple(self._children)
-        own = "\n" + _own_text(self.text, span, children)
+        data = self.data
         found: dict[str, str] = {}
-        for match in _INDEXED.finditer(own):
-            found.setdefault(match.group(1).upper(), match.group(2))
+        # Searched in place, segment by segment around the subcomponents: slicing or
+        # unfolding every event of a large feed would copy it all once more.
+        for start, stop in _segments(span, children):
+            for match in _INDEXED.finditer(data, start, stop):
+                value = match.group(2)
+                if data[match.end() : match.end() + 3].lstrip(b"\r")[:2] in _FOLDS:
+                    continued = _CONTINUED.match(data, match.end(), stop)
+                    value = unfold(value + (continued.group(0) if continued else b""))
+                found.setdefault(match.group(1).upper().decode(), decode(value))
         uid = split_value(found["UID"])[1].strip() if "UID" in found else ""
         has_uid = bool(uid)
         if not has_uid:
-            identity = "".join(_IDENTIFYING.findall(own))
-            uid = "no-uid-" + hashlib.sha256(identity.encode()).hexdigest()[:20]
+            own = _own_data(data, span, children)
+            identity = b"".join(_IDENTIFYING.findall(own))
+            uid = "no-uid-" + hashlib.sha256(identity).hexdigest()[:20]
         return RawEvent(
             span,
             children,
@@ -273,13 +288,18 @@ class _Splitter:
         )
 
 
-def _own_text(text: str, span: tuple[int, int], children: tuple[tuple[int, int], ...]) -> str:
-    """A component's text without its subcomponents, unfolded."""
-    if not children:
-        return unfold(text[span[0] : span[1]])
-    start, parts = span[0], []
+def _segments(
+    span: tuple[int, int], children: tuple[tuple[int, int], ...]
+) -> list[tuple[int, int]]:
+    """The parts of a component's span that are its own, around its subcomponents."""
+    segments, start = [], span[0]
     for child_start, child_stop in children:
-        parts.append(text[start:child_start])
+        segments.append((start, child_start))
         start = child_stop
-    parts.append(text[start : span[1]])
-    return unfold("".join(parts))
+    segments.append((start, span[1]))
+    return segments
+
+
+def _own_data(data: bytes, span: tuple[int, int], children: tuple[tuple[int, int], ...]) -> bytes:
+    """A component's bytes without its subcomponents, unfolded."""
+    return unfold(b"".join(data[a:b] for a, b in _segments(span, children)))
