@@ -54,6 +54,10 @@ class IcsCalendar:
     ) -> None:
         self.location = location
         self.limits = limits or ReadLimits()
+        # What was last said about the feed's faults: a feed re-exported at every
+        # fetch (Google stamps each event with the time of export) is read at every
+        # cycle, and the same warning each time would bury a new one.
+        self._told: frozenset[str] = frozenset()
         self.default_zone = default_zone
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -109,15 +113,17 @@ class IcsCalendar:
             log.debug("%s: reading failed", self.name, exc_info=True)
             reason = f"cannot read the feed ({type(error).__name__}: {short(error)})"
             raise SourceError(self.name, reason) from error
+        told = []
         if parsed.skipped:
-            log.warning(
-                "%s: skipped %d unreadable event(s): %s",
-                self.name,
-                parsed.skipped,
-                _listed(parsed.problems),
+            told.append(
+                f"{self.name}: skipped {parsed.skipped} unreadable event(s): "
+                f"{_listed(parsed.problems)}"
             )
         if parsed.notes:
-            log.warning(
-                "%s: read, ignoring what it could not use: %s", self.name, _listed(parsed.notes)
+            told.append(
+                f"{self.name}: read, ignoring what it could not use: {_listed(parsed.notes)}"
             )
+        for message in told:
+            log.log(logging.DEBUG if message in self._told else logging.WARNING, "%s", message)
+        self._told = frozenset(told)
         return CalendarRead(changed=True, state=new_state, occurrences=tuple(parsed.occurrences))

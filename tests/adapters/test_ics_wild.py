@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -95,6 +96,27 @@ def test_what_was_ignored_is_logged_once_naming_the_event_and_why(
     message = record.getMessage()
     assert "sequence_base64.ics" in message
     assert "weekly-cara-lea@groupware.example.com: unreadable SEQUENCE ignored" in message
+
+
+def test_the_same_faults_read_again_are_not_warned_about_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed = tmp_path / "feed.ics"
+    body = (FIXTURES / "sequence_base64.ics").read_bytes()
+    calendar = IcsCalendar(str(feed), default_zone=BERLIN)
+    levels = []
+    for stamp in (b"20261020T120000Z", b"20261021T120000Z", b"20261022T120000Z"):
+        # Re-exported: a new DTSTAMP, so a new body to read, with the same fault.
+        feed.write_bytes(body.replace(b"20261020T120000Z", stamp))
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger=ics.__name__):
+            assert calendar.read(NOVEMBER, {}).changed
+        levels.append([r.levelno for r in caplog.records])
+    assert levels == [[logging.WARNING], [logging.DEBUG], [logging.DEBUG]]
+    feed.write_bytes(body.replace(b"SEQUENCE:0", b"SEQUENCE:zero"))  # a fault more
+    with caplog.at_level(logging.DEBUG, logger=ics.__name__):
+        calendar.read(NOVEMBER, {})
+    assert caplog.records[-1].levelno == logging.WARNING
 
 
 # -- item 11: text after END:VCALENDAR ---------------------------------------------
