@@ -149,7 +149,7 @@ def parse_event(
     but ignored. Raise ValueError saying why it cannot be read at all."""
     lines = ["BEGIN:VEVENT"]
     for line in calendar.event_lines(raw):
-        name = _NAME.match(line).group().upper()  # type: ignore[union-attr]
+        name = _NAME.match(line).group().upper()  # type: ignore[union-attr]  # always matches
         if only_read:
             if name not in PROPERTIES_READ:
                 continue

@@ -123,10 +123,13 @@ def expand_series(
     the window (widened by a day), or the span it keeps busy when it repeats too
     often, or why it cannot be read. ``master`` is the VEVENT the rules come from."""
     limits = budget.limits
+    for component in components:  # the library may choose another master than ours
+        if "RRULE" in component:
+            problem, _ = screen_rules(component, limits.dense)
+            if problem:
+                return SeriesReading([], problem=problem)
     if master is not None:
-        problem, spacing = screen_rules(master, limits.dense)
-        if problem:
-            return SeriesReading([], problem=problem)
+        _, spacing = screen_rules(master, limits.dense)
         if spacing:
             span = _planned_span(master, spacing, window, zone)
             why = f"it repeats every {_duration_text(spacing)}"
