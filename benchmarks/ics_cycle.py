@@ -1,18 +1,24 @@
-"""How long a sync cycle over a large ICS feed takes, against parsing the feed alone.
+"""How long a sync cycle over a large ICS feed takes, and how much memory, by feed size.
 
-Generates a Google-style owner feed (see feedgen.py), then, ``--runs`` times:
-(a) parses its bytes with ``icalendar.Calendar.from_ical``; (b) runs a full
-``sync`` on a fresh state database, the feed read from a file, proposals mailed
-into a Maildir; (c) runs ``sync`` again on the same state with the feed
-unchanged. Peak RSS (d) is taken in fresh processes, one running a full cycle
-and one only parsing. Prints medians with min and max, the ratios and whether
-the targets hold: full cycle at most 2x the parse, unchanged cycle at most 5%
-of the full one. When a target is missed (or with ``--profile``), profiles the
-cycle at fault with cProfile and prints the top functions by cumulative time.
-Exits with 1 when a cycle reports errors, the full cycle creates no proposal or
-the unchanged one creates any; a missed target alone does not fail the run.
+For each size (1,000, 10,000 and 40,000 VEVENTs by default) it generates a
+Google-style owner feed (see feedgen.py) and, ``--runs`` times: (a) parses its
+bytes with ``icalendar.Calendar.from_ical``, the cost of reading every event;
+(b) runs a full ``sync`` on a fresh state database, the feed read from a file
+and proposals mailed into a Maildir; (c) runs ``sync`` again with the feed
+unchanged; (d) runs the pre-filter alone (splitting the feed and picking the
+events that can matter to the cycle's window). Memory is taken in a fresh
+process per size, as the daemon lives: its peak RSS over a full cycle, its RSS
+right after it, and its RSS after an idle hour of cycles (``--idle-cycles``
+cycles a simulated minute apart, the feed unchanged).
 
-    .venv/bin/python benchmarks/ics_cycle.py [--events N] [--runs K] [--profile]
+It prints medians with min and max, the steps of the full cycle, and checks the
+targets on the 10,000-event feed: a full cycle at most 0.35x the from_ical
+parse, an unchanged cycle at most 5% of a full one, a peak RSS of at most
+110 MB. With ``--profile`` it profiles a full cycle of the middle size. Exits
+with 1 when a cycle reports errors, the full cycle creates no proposal or the
+unchanged one creates any; a missed target alone does not fail the run.
+
+    .venv/bin/python benchmarks/ics_cycle.py [--sizes 1000,10000,40000] [--runs 3]
 """
 
 from __future__ import annotations
@@ -25,7 +31,6 @@ import io
 import json
 import logging
 import pstats
-import resource
 import statistics
 import subprocess
 import sys
@@ -34,24 +39,33 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import icalendar
 from cadence.daemon import cycle
 from cadence.daemon.calendars import ics_parse
+from cadence.daemon.calendars.ics_select import select_events
+from cadence.daemon.calendars.ics_split import split_feed
 from cadence.daemon.config import load_config
 from cadence.daemon.cycle import CycleReport
 from cadence.daemon.engine import Engine
+from cadence.daemon.wiring import window_for
 from feedgen import NOW, OWNER_EMAIL, OWNER_NAME, OWNER_ZONE, owner_feed, tracked_people
 
-FULL_TO_PARSE = 2.0  # a full cycle may take at most twice the raw parse
+TARGET_SIZE = 10_000
+FULL_TO_PARSE = 0.35  # a full cycle at most 0.35x the from_ical parse
 UNCHANGED_TO_FULL = 0.05  # a cycle on an unchanged feed at most 5% of a full one
+PEAK_RSS_MB = 110
 
 # The steps of a cycle timed on their own, as (module, attribute, label).
 PHASES = (
-    (cycle, "read_sources", "read sources"),
-    (ics_parse, "_calendars", "  of which from_ical"),
+    (cycle, "read_sources", "read sources (fetch, read, store)"),
+    (ics_parse, "split_feed", "  of which splitting the feed"),
+    (ics_parse, "select_events", "  of which picking events"),
+    (ics_parse, "parse_event", "  of which icalendar, per event"),
+    (ics_parse, "expand_series", "  of which expanding series"),
     (cycle, "plan", "plan"),
     (cycle, "execute", "execute"),
     (cycle, "deliver_due", "deliver"),
@@ -83,7 +97,7 @@ path = "mail"
 """
 
 
-def new_engine(directory: Path, feed: Path) -> Engine:
+def new_engine(directory: Path, feed: Path, clock: Callable[[], Any] = lambda: NOW) -> Engine:
     """Return an engine on a fresh state in ``directory`` with the tracked people
     added (adding people resets the feed state, so this comes before any sync)."""
     config_path = directory / "config.toml"
@@ -91,7 +105,7 @@ def new_engine(directory: Path, feed: Path) -> Engine:
         CONFIG.format(name=OWNER_NAME, email=OWNER_EMAIL, zone=OWNER_ZONE, feed=feed),
         encoding="utf-8",
     )
-    engine = Engine(load_config(config_path, env={}), clock=lambda: NOW)
+    engine = Engine(load_config(config_path, env={}), clock=clock)
     for person in tracked_people():
         engine.add_person(person)
     return engine
@@ -115,15 +129,15 @@ class Samples:
     def median(self) -> float:
         return statistics.median(self.values)
 
-    def show(self, unit: Callable[[float], str] = lambda s: f"{s:.3f} s") -> str:
+    def show(self) -> str:
         if not self.values:
             return "-"
-        spread = f"[{unit(min(self.values))} .. {unit(max(self.values))}]"
-        return f"{unit(self.median):>10}  {spread}"
+        spread = f"[{min(self.values):.3f} .. {max(self.values):.3f}]"
+        return f"{self.median:8.3f} s  {spread}"
 
 
 @contextmanager
-def phase_timer(into: dict[str, Samples]) -> Iterator[dict[str, float]]:
+def phase_timer(into: dict[str, Samples]) -> Iterator[None]:
     """Time the steps of a cycle (PHASES) while the block runs; add one sample per
     step to ``into`` when it ends. The wrappers cost a few microseconds per call."""
     spent = {label: 0.0 for _, _, label in PHASES}
@@ -143,7 +157,7 @@ def phase_timer(into: dict[str, Samples]) -> Iterator[dict[str, float]]:
     for (module, name, label), (_, _, original) in zip(PHASES, originals, strict=True):
         setattr(module, name, wrap(original, label))
     try:
-        yield spent
+        yield
     finally:
         for module, name, original in originals:
             setattr(module, name, original)
@@ -151,77 +165,82 @@ def phase_timer(into: dict[str, Samples]) -> Iterator[dict[str, float]]:
         into.setdefault(label, Samples()).add(seconds)
 
 
-def rss_child(mode: str, feed: Path) -> None:
-    """Run in a fresh process: one full cycle (or one parse), then print the peak RSS
-    before and after as JSON, in kB (Linux reports ru_maxrss in kB)."""
+# -- memory, in a fresh process ------------------------------------------------------
+
+
+def memory_now() -> dict[str, int]:
+    """This process's resident memory now and at its peak, in kB (Linux)."""
+    found = {}
+    with Path("/proc/self/status").open(encoding="ascii") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0])
+    return found
+
+
+def memory_child(feed: Path, idle_cycles: int) -> None:
+    """Run in a fresh process: a full cycle, then ``idle_cycles`` cycles a minute
+    apart on the unchanged feed; print the RSS figures as JSON, in kB."""
     logging.disable(logging.WARNING)
+    moment = [NOW]
     with tempfile.TemporaryDirectory(prefix="cadence-bench-rss-") as tmp:
-        engine = new_engine(Path(tmp), feed) if mode == "cycle" else None
-        body = feed.read_bytes() if mode == "parse" else b""
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        if engine is not None:
-            report = engine.sync()
-            engine.close()
-            assert report.ok and report.proposals_created > 0, report.as_json()
-        else:
-            icalendar.Calendar.from_ical(body, multiple=True)
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"before_kb": before, "peak_kb": after}))
+        engine = new_engine(Path(tmp), feed, clock=lambda: moment[0])
+        before = memory_now()
+        report = engine.sync()
+        assert report.ok and report.proposals_created > 0, report.as_json()
+        after_full = memory_now()
+        for _ in range(idle_cycles):
+            moment[0] += timedelta(minutes=1)
+            assert engine.sync().ok
+        after_idle = memory_now()
+        engine.close()
+    print(
+        json.dumps(
+            {
+                "before_kb": before["VmRSS"],
+                "peak_kb": after_idle["VmHWM"],
+                "after_full_kb": after_full["VmRSS"],
+                "after_idle_kb": after_idle["VmRSS"],
+            }
+        )
+    )
 
 
-# Starts the measured process from a small one: Linux carries a process's peak RSS
-# over into the ru_maxrss of a child it forks (or vforks) and execs, so a child of
-# this process would report at least what the benchmark itself has used so far.
-_LAUNCHER = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
+def parse_child(feed: Path) -> None:
+    """Run in a fresh process: from_ical alone; print its peak RSS as JSON, in kB."""
+    body = feed.read_bytes()
+    before = memory_now()
+    icalendar.Calendar.from_ical(body, multiple=True)
+    print(json.dumps({"before_kb": before["VmRSS"], "peak_kb": memory_now()["VmHWM"]}))
 
 
-def measure_rss(mode: str, feed: Path) -> dict[str, int]:
-    """Run rss_child in a fresh process and return its measurements."""
+def in_child(*args: str) -> dict[str, int]:
     script = str(Path(__file__).resolve())
-    command = [sys.executable, script, "--rss-child", mode, "--feed", str(feed)]
     done = subprocess.run(
-        [sys.executable, "-c", _LAUNCHER, *command],
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, script, *args], capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        raise SystemExit(f"the RSS measurement ({mode}) failed:\n{done.stderr}")
+        raise SystemExit(f"the memory measurement ({args[0]}) failed:\n{done.stderr}")
     result: dict[str, int] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
-def profile(label: str, action: Callable[[], Any], limit: int) -> None:
-    profiler = cProfile.Profile()
-    gc.collect()
-    profiler.enable()
-    action()
-    profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(limit)
-    stats.sort_stats("tottime").print_stats(max(10, limit // 2))
-    print(f"\n--- profile: {label} (cProfile; times inflated by profiling) ---")
-    print(out.getvalue().rstrip())
-
-
-def describe(report: CycleReport) -> str:
-    return (
-        f"{report.gaps} gaps, {report.proposals_created} proposals created, "
-        f"{report.emails_sent} emails sent, {report.agenda_sections} agenda sections"
-    )
-
-
-def mb(kb: float) -> str:
-    return f"{kb / 1024:.0f} MB"
+# -- one size -----------------------------------------------------------------------------
 
 
 @dataclass
 class Results:
+    events: int
+    megabytes: float
     parse: Samples = field(default_factory=Samples)
+    prefilter: Samples = field(default_factory=Samples)
     full: Samples = field(default_factory=Samples)
     unchanged: Samples = field(default_factory=Samples)
     phases: dict[str, Samples] = field(default_factory=dict)
+    kept: int = 0
+    memory: dict[str, int] = field(default_factory=dict)
+    parse_memory: dict[str, int] = field(default_factory=dict)
     full_reports: list[CycleReport] = field(default_factory=list)
     unchanged_reports: list[CycleReport] = field(default_factory=list)
 
@@ -233,40 +252,43 @@ class Results:
     def unchanged_ratio(self) -> float:
         return self.unchanged.median / self.full.median
 
-    def best_ratios(self) -> tuple[float, float]:
-        """The same ratios from the fastest runs: noise only ever adds time."""
-        full, unchanged = min(self.full.values), min(self.unchanged.values)
-        return full / min(self.parse.values), unchanged / full
-
     def problems(self) -> list[str]:
         """What went wrong besides speed: errors, no proposal, runs that disagree."""
         found = []
         expected = self.full_reports[0].proposals_created
         pairs = zip(self.full_reports, self.unchanged_reports, strict=True)
         for run, (full, again) in enumerate(pairs, 1):
+            where = f"{self.events} events, run {run}"
             if not full.ok:
-                found.append(f"run {run}: the full cycle reported errors {full.errors}")
+                found.append(f"{where}: the full cycle reported errors {full.errors}")
             if full.proposals_created == 0:
-                found.append(f"run {run}: the full cycle created no proposal")
+                found.append(f"{where}: the full cycle created no proposal")
             elif full.proposals_created != expected:
-                found.append(f"run {run}: {full.proposals_created} proposals, run 1 had {expected}")
+                found.append(f"{where}: {full.proposals_created} proposals, run 1 had {expected}")
             if not again.ok:
-                found.append(f"run {run}: the unchanged cycle reported errors {again.errors}")
+                found.append(f"{where}: the unchanged cycle reported errors {again.errors}")
             if again.proposals_created or again.emails_sent:
-                found.append(f"run {run}: the unchanged cycle created proposals or sent email")
+                found.append(f"{where}: the unchanged cycle created proposals or sent email")
         return found
 
 
-def run_benchmark(body: bytes, feed_path: Path, root: Path, runs: int) -> Results:
-    """Time ``runs`` rounds of: parse alone, full cycle on a fresh state, unchanged cycle."""
-    results = Results()
+def run_size(events: int, runs: int, seed: int, idle_cycles: int, root: Path) -> Results:
+    feed = owner_feed(events, seed=seed)
+    feed_path = root / f"basic-{events}.ics"
+    feed_path.write_bytes(feed.body)
+    results = Results(feed.vevents, len(feed.body) / 1_000_000)
+    body = feed.body
     for run in range(runs):
         seconds, _ = timed(lambda: icalendar.Calendar.from_ical(body, multiple=True))
         results.parse.add(seconds)
-        directory = root / f"run{run + 1}"
+        directory = root / f"run-{events}-{run + 1}"
         directory.mkdir()
         engine = new_engine(directory, feed_path)
         try:
+            window = window_for(engine.config, NOW)
+            seconds, kept = timed(functools.partial(prefilter, body, window))
+            results.prefilter.add(seconds)
+            results.kept = kept
             with phase_timer(results.phases):
                 seconds, report = timed(engine.sync)
             results.full.add(seconds)
@@ -277,124 +299,151 @@ def run_benchmark(body: bytes, feed_path: Path, root: Path, runs: int) -> Result
         finally:
             engine.close()
         print(
-            f"  run {run + 1}: parse {results.parse.values[-1]:.3f} s, "
-            f"full {results.full.values[-1]:.3f} s, "
+            f"  {events:>6} events, run {run + 1}: from_ical {results.parse.values[-1]:.3f} s, "
+            f"full cycle {results.full.values[-1]:.3f} s, "
             f"unchanged {results.unchanged.values[-1]:.4f} s",
             flush=True,
         )
+    results.memory = in_child("--memory-child", str(feed_path), "--idle-cycles", str(idle_cycles))
+    results.parse_memory = in_child("--parse-child", str(feed_path))
     return results
 
 
-def print_results(results: Results, rss_cycle: dict[str, int], rss_parse: dict[str, int]) -> None:
+def prefilter(body: bytes, window: Any) -> int:
+    """The pre-filter alone: split the feed, pick what can matter; return how many."""
+    feed = split_feed(body, "feed")
+    return sum(
+        len(group)
+        for calendar in feed.calendars
+        for group in select_events(calendar.events, window).values()
+    )
+
+
+# -- output ---------------------------------------------------------------------------------
+
+
+def mb(kb: float) -> str:
+    return f"{kb / 1024:.0f} MB"
+
+
+def print_size(results: Results) -> None:
+    memory, parse_memory = results.memory, results.parse_memory
     print()
-    print(f"(a) parse, Calendar.from_ical          {results.parse.show()}")
-    print(f"(b) full cycle, fresh state            {results.full.show()}")
+    print(
+        f"{results.events:,} VEVENTs, {results.megabytes:.1f} MB; the pre-filter keeps "
+        f"{results.kept:,} of them ({results.kept / results.events:.0%})"
+    )
+    print(f"  (a) parse, Calendar.from_ical        {results.parse.show()}")
+    print(f"  (b) full cycle, fresh state          {results.full.show()}")
     for label, samples in results.phases.items():
-        print(f"      {label:<32} {samples.show()}")
-    print(f"(c) cycle, unchanged feed              {results.unchanged.show()}")
+        print(f"        {label:<34}{samples.show()}")
+    print(f"  (c) cycle, unchanged feed            {results.unchanged.show()}")
+    print(f"  (d) pre-filter alone                 {results.prefilter.show()}")
     print(
-        f"(d) peak RSS, full cycle (fresh proc.) {mb(rss_cycle['peak_kb']):>10}  "
-        f"(before the cycle {mb(rss_cycle['before_kb'])})"
+        f"  full / parse {results.full_ratio:.2f}x; unchanged / full {results.unchanged_ratio:.1%}"
     )
     print(
-        f"    peak RSS, parse only (fresh proc.) {mb(rss_parse['peak_kb']):>10}  "
-        f"(before the parse {mb(rss_parse['before_kb'])})"
+        f"  RSS: peak {mb(memory['peak_kb'])} (from {mb(memory['before_kb'])} before the "
+        f"cycle); after the full cycle {mb(memory['after_full_kb'])}; after an idle hour "
+        f"{mb(memory['after_idle_kb'])}; from_ical alone peaks at {mb(parse_memory['peak_kb'])}"
     )
-    print()
     full, again = results.full_reports[0], results.unchanged_reports[0]
-    print(f"full cycle       {describe(full)}")
-    planning = "ran" if again.reconciled else "skipped"
-    print(f"unchanged cycle  {describe(again)}; planning {planning}")
+    print(
+        f"  full cycle: {full.gaps} gaps, {full.proposals_created} proposals, "
+        f"{full.emails_sent} emails; unchanged cycle: planning "
+        f"{'ran' if again.reconciled else 'skipped'}"
+    )
+
+
+def print_targets(results: Results) -> bool:
+    checks = (
+        (
+            f"full / parse {results.full_ratio:.2f}x",
+            f"<= {FULL_TO_PARSE}x",
+            results.full_ratio <= FULL_TO_PARSE,
+        ),
+        (
+            f"unchanged / full {results.unchanged_ratio:.1%}",
+            f"<= {UNCHANGED_TO_FULL:.0%}",
+            results.unchanged_ratio <= UNCHANGED_TO_FULL,
+        ),
+        (
+            f"peak RSS {mb(results.memory['peak_kb'])}",
+            f"<= {PEAK_RSS_MB} MB",
+            results.memory["peak_kb"] <= PEAK_RSS_MB * 1024,
+        ),
+    )
     print()
-    full_ok = results.full_ratio <= FULL_TO_PARSE
-    unchanged_ok = results.unchanged_ratio <= UNCHANGED_TO_FULL
-    print(
-        f"full / parse      {results.full_ratio:6.2f}x   target <= {FULL_TO_PARSE:.0f}x   "
-        f"{'met' if full_ok else 'MISSED'}"
-    )
-    print(
-        f"unchanged / full  {results.unchanged_ratio:6.1%}   target <= {UNCHANGED_TO_FULL:.0%}    "
-        f"{'met' if unchanged_ok else 'MISSED'}"
-    )
-    best_full, best_unchanged = results.best_ratios()
-    print(
-        f"(ratios of medians; of the fastest runs: full / parse {best_full:.2f}x, "
-        f"unchanged / full {best_unchanged:.1%})"
-    )
+    print(f"targets on {results.events:,} events:")
+    for measured, target, held in checks:
+        print(f"  {measured:<28} target {target:<9} {'met' if held else 'MISSED'}")
+    return all(held for _, _, held in checks)
 
 
-def profile_cycles(root: Path, feed_path: Path, *, full: bool, unchanged: bool, limit: int) -> None:
-    """Profile a full cycle on a fresh state and/or the unchanged cycle after it."""
+def profile_full_cycle(events: int, seed: int, root: Path, limit: int) -> None:
+    feed_path = root / f"profile-{events}.ics"
+    feed_path.write_bytes(owner_feed(events, seed=seed).body)
     directory = root / "profile"
     directory.mkdir()
     engine = new_engine(directory, feed_path)
+    profiler = cProfile.Profile()
     try:
-        if full:
-            profile("full cycle, fresh state", engine.sync, limit)
-        else:
-            engine.sync()
-        if unchanged:
-            profile("cycle, unchanged feed", engine.sync, limit)
+        gc.collect()
+        profiler.enable()
+        engine.sync()
+        profiler.disable()
     finally:
         engine.close()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(limit)
+    print(f"\n--- profile: full cycle, {events} events (times inflated by profiling) ---")
+    print(out.getvalue().rstrip())
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=10_000, help="VEVENTs in the feed")
-    parser.add_argument("--runs", type=int, default=5, help="timed repetitions")
+    parser.add_argument("--sizes", default="1000,10000,40000", help="VEVENTs, comma-separated")
+    parser.add_argument("--runs", type=int, default=3, help="timed repetitions per size")
     parser.add_argument("--seed", type=int, default=7, help="seed of the feed generator")
-    parser.add_argument(
-        "--profile", action="store_true", help="profile both cycles even when targets are met"
-    )
+    parser.add_argument("--idle-cycles", type=int, default=60, help="cycles in the idle hour")
+    parser.add_argument("--profile", action="store_true", help="profile a full cycle")
     parser.add_argument("--profile-limit", type=int, default=35, help="profile rows shown")
-    parser.add_argument("--rss-child", choices=("cycle", "parse"), help=argparse.SUPPRESS)
-    parser.add_argument("--feed", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--parse-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.rss_child:
-        rss_child(args.rss_child, args.feed)
+    if args.memory_child:
+        memory_child(args.memory_child, args.idle_cycles)
+        return 0
+    if args.parse_child:
+        parse_child(args.parse_child)
         return 0
     if args.runs < 1:
         parser.error("--runs must be at least 1")
-    logging.basicConfig(level=logging.WARNING, format="  log %(levelname)s %(name)s: %(message)s")
+    sizes = [int(size) for size in args.sizes.split(",")]
+    logging.basicConfig(level=logging.ERROR, format="  log %(levelname)s %(name)s: %(message)s")
 
-    started = time.perf_counter()
-    feed = owner_feed(args.events, seed=args.seed)
-    generated = time.perf_counter() - started
     print("cadence: sync cycle over a large ICS feed")
     print(
-        f"feed        {len(feed.body) / 1_000_000:.2f} MB, {feed.vevents} VEVENTs "
-        f"({feed.series} series in {feed.series_vevents} VEVENTs, {feed.singles} singles), "
-        f"generated in {generated:.1f} s"
+        f"now = {NOW.isoformat()}, {len(tracked_people())} people, feed read from a file, "
+        f"email to a Maildir; {args.runs} runs per size (median [min .. max]); "
+        f"Python {sys.version.split()[0]}, icalendar {icalendar.__version__}"
     )
-    print(
-        f"engine      {len(feed.people)} people, now = {NOW.isoformat()}, "
-        "feed read from a file, email to a Maildir"
-    )
-    print(
-        f"runs        {args.runs} (median [min .. max]); Python {sys.version.split()[0]}, "
-        f"icalendar {icalendar.__version__}"
-    )
-    print()
+    every: list[Results] = []
     with tempfile.TemporaryDirectory(prefix="cadence-bench-") as tmp:
         root = Path(tmp)
-        feed_path = root / "basic.ics"
-        feed_path.write_bytes(feed.body)
-        results = run_benchmark(feed.body, feed_path, root, args.runs)
-        print_results(results, measure_rss("cycle", feed_path), measure_rss("parse", feed_path))
-        problems = results.problems()
-        for problem in problems:
-            print(f"CHECK FAILED  {problem}")
-        full_missed = results.full_ratio > FULL_TO_PARSE
-        unchanged_missed = results.unchanged_ratio > UNCHANGED_TO_FULL
-        if args.profile or full_missed or unchanged_missed:
-            profile_cycles(
-                root,
-                feed_path,
-                full=args.profile or full_missed,
-                unchanged=args.profile or unchanged_missed,
-                limit=args.profile_limit,
-            )
+        for size in sizes:
+            every.append(run_size(size, args.runs, args.seed, args.idle_cycles, root))
+        for results in every:
+            print_size(results)
+        target = next((r for r in every if r.events == TARGET_SIZE), None)
+        if target is not None:
+            print_targets(target)
+        if args.profile:
+            profile_full_cycle(sizes[len(sizes) // 2], args.seed, root, args.profile_limit)
+    problems = [problem for results in every for problem in results.problems()]
+    for problem in problems:
+        print(f"CHECK FAILED  {problem}")
     return 1 if problems else 0
 
 

@@ -51,7 +51,8 @@ def read_sources(
         svc.heartbeat()
         known = store.observations.source(name)
         try:
-            result = calendar.read(window, known.state if known else {})
+            # A long read (a large feed) keeps the watchdog fed while it progresses.
+            result = calendar.read(window, known.state if known else {}, svc.heartbeat)
         except SourceError as exc:
             log.warning("source %s failed: %s", name, exc)
             report.errors.append({"source": exc.source, "message": exc.reason})

@@ -7,7 +7,7 @@ read as :class:`~cadence.daemon.core.errors.SourceError`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -60,11 +60,17 @@ class Calendar(Protocol):
         """Names the source in logs and errors, without credentials."""
         ...
 
-    def read(self, window: Interval, state: Mapping[str, str]) -> CalendarRead:
+    def read(
+        self,
+        window: Interval,
+        state: Mapping[str, str],
+        progress: Callable[[], None] = ...,
+    ) -> CalendarRead:
         """Given the time window of interest and the state of the previous read,
         return every occurrence overlapping the window (cancelled ones included),
         or what changed since that read, or ``changed=False``; raise SourceError
-        when the source cannot be read."""
+        when the source cannot be read. A source that may take long calls
+        ``progress`` while it makes progress (the daemon's watchdog heartbeat)."""
         ...
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import socket
 from collections.abc import Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ _HTTP_SCHEMES = {"http": "http", "https": "https", "webcal": "https", "webcals":
 _BOM = b"\xef\xbb\xbf"
 # A download: body, ETag, Last-Modified; None when the server answered 304.
 _Fetched = tuple[bytes, str | None, str | None] | None
+# A BEGIN or END line: a line starting with white space continues the previous one.
+_STRUCTURE_LINE = re.compile(rb"(?:^|[\r\n])(BEGIN|END)[ \t]*:[ \t]*([A-Za-z-]*)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,7 @@ def icalendar_problem(body: bytes, what: str = "the response") -> str | None:
     stream, or None."""
     head = body[:4096].removeprefix(_BOM).lstrip()
     if head[:15].upper() == b"BEGIN:VCALENDAR":
-        # Only the tail matters: upper-casing a whole multi-MB body would copy it.
-        if not body[-4096:].rstrip().upper().endswith(b"END:VCALENDAR"):
+        if not _ends_a_calendar(body):
             return "the feed is cut short (it does not end with END:VCALENDAR); will retry"
         return None
     if not head:
@@ -72,6 +74,20 @@ def icalendar_problem(body: bytes, what: str = "the response") -> str | None:
             "is the address the secret iCal address?)"
         )
     return f"{what} is not iCalendar (it does not start with BEGIN:VCALENDAR)"
+
+
+def _ends_a_calendar(body: bytes) -> bool:
+    """Whether the last BEGIN or END line of a body is END:VCALENDAR: what follows it
+    (a cache's comment, stray blank lines) is not the calendar's, and a body cut
+    short ends inside a component instead. Only the tail is searched unless it
+    holds no such line: a scan of a whole multi-MB body would copy it."""
+    for tail in (body[-65536:], body):
+        last = next(reversed(list(_STRUCTURE_LINE.finditer(tail))), None)
+        if last is not None:
+            return last.group(1).upper() == b"END" and last.group(2).upper() == b"VCALENDAR"
+        if len(tail) == len(body):
+            break
+    return False
 
 
 def fetch_feed(

@@ -191,7 +191,12 @@ class GoogleCalendar(ConnectedCalendar):
         self.zone = zone
         self.page_size = page_size
 
-    def read(self, window: Interval, state: Mapping[str, str]) -> CalendarRead:
+    def read(
+        self,
+        window: Interval,
+        state: Mapping[str, str],
+        progress: Callable[[], None] = lambda: None,  # each page is bounded by its timeout
+    ) -> CalendarRead:
         span = f"{window.start.isoformat()}/{window.end.isoformat()}"
         token = state.get("sync_token") if state.get("window") == span else None
         try:

@@ -5,16 +5,24 @@ The feed decides everything here: an instance is cancelled when the feed says so
 an override gives it a new start. Nothing is interpreted beyond what the
 exporters (Google, Outlook/Exchange, Apple, Thunderbird) write.
 
+How: the feed is split into components without parsing (ics_split), the events
+that can matter to the window are picked from their raw times (ics_select),
+and only those are parsed, one UID at a time (ics_components), series expanded
+within bounds (ics_expand) and the whole read run on a budget (ics_limits). A
+broken event costs only itself: it is skipped and named in the log; what
+cadence does not need of an event is never parsed at all.
+
 Times: a ``TZID`` names an IANA zone, a Windows zone (Outlook; mapped through
-the CLDR table icalendar ships) or a ``VTIMEZONE`` of the feed. Floating times
-belong to ``X-WR-TIMEZONE`` (Google) when present, else to the owner's zone.
-All-day events start and end at local midnights in the owner's zone.
+the CLDR table icalendar ships) or a ``VTIMEZONE`` of the feed; a zone nobody
+defines is read as the owner's, with a warning. Floating times belong to
+``X-WR-TIMEZONE`` (Google) when present, else to the owner's zone, except
+next to a ``DTSTART`` with a zone, whose zone they share. All-day events start
+and end at local midnights in the owner's zone.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -22,26 +30,27 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import x_wr_timezone
+from cadence.daemon.calendars.ics_components import (
+    PLACEMENT_PROPERTIES,
+    TIME_PROPERTIES,
+    Zones,
+    parse_event,
+    parse_timezone,
+    short,
+)
+from cadence.daemon.calendars.ics_expand import Instance, expand_series
+from cadence.daemon.calendars.ics_limits import Budget, GroupTimeout, ReadLimits
+from cadence.daemon.calendars.ics_select import group_events, select_events
+from cadence.daemon.calendars.ics_split import RawCalendar, RawEvent, split_feed
 from cadence.daemon.calendars.windows_zones import UnknownZoneError, place_times, zone_named
 from cadence.daemon.core.errors import SourceError
 from cadence.daemon.core.model import Attendee, Cutype, Interval, Occurrence, Partstat, Status
-from recurring_ical_events import CalendarQuery, ComponentsWithName, EventAdapter
-from recurring_ical_events import Occurrence as _LibraryOccurrence
 
-__all__ = ["ParsedCalendar", "parse_calendar"]
+__all__ = ["ParsedCalendar", "ReadLimits", "parse_calendar"]
 
 DEFAULT_ZONE = ZoneInfo("UTC")
 
-# Properties whose values are times; a broken one makes the event unplaceable.
-_TIME_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
-_PLACEMENT_PROPERTIES = frozenset((*_TIME_PROPERTIES, "DURATION", "RRULE"))
 _RECURRENCE_PROPERTIES = ("RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
-
-# The expansion library reads dates and floating times in the query's zone, which
-# is not the zone we place them in; asking for a day more on each side and
-# filtering exactly afterwards keeps edge events from being lost.
-_QUERY_SLACK = timedelta(days=1)
-
 _PARTSTATS = {
     "NEEDS-ACTION": Partstat.NEEDS_ACTION,
     "ACCEPTED": Partstat.ACCEPTED,
@@ -53,189 +62,193 @@ _STATUSES = {"TENTATIVE": Status.TENTATIVE, "CANCELLED": Status.CANCELLED}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def _nothing() -> None:
+    pass
+
+
 @dataclass(frozen=True)
 class ParsedCalendar:
-    """The occurrences of a feed in a window, and the events that could not be read."""
+    """The occurrences of a feed in a window; the events that could not be read
+    (``skipped``, with why in ``problems``); and what was wrong but ignored
+    (``notes``: an unreadable property, a zone nobody defines, ...)."""
 
     occurrences: list[Occurrence]
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def parse_calendar(
-    body: bytes, window: Interval, *, source: str, default_zone: ZoneInfo = DEFAULT_ZONE
+    body: bytes,
+    window: Interval,
+    *,
+    source: str,
+    default_zone: ZoneInfo = DEFAULT_ZONE,
+    select: bool = True,
+    progress: Callable[[], None] = _nothing,
+    limits: ReadLimits = ReadLimits(),  # noqa: B008 - frozen, shared on purpose
 ) -> ParsedCalendar:
     """Given an iCalendar body and an aware window, return every occurrence overlapping
     the window (cancelled ones included, each ``(UID, RECURRENCE-ID)`` once, sorted by
-    start) with the count of events skipped as unreadable and why; raise SourceError
-    naming ``source`` when the body is not a readable calendar at all."""
-    reader = _Reader(window, default_zone)
-    for calendar in _calendars(body, source):
+    start) with the events skipped as unreadable and why; raise SourceError naming
+    ``source`` when the body is not a readable calendar at all, or reading it costs
+    more than ``limits``. ``select=False`` parses every event instead of only those
+    that can matter (the same result, slower); ``progress`` is called while reading
+    makes progress."""
+    if window.start.tzinfo is None or window.end.tzinfo is None:
+        raise ValueError("the window must be given in aware datetimes")
+    feed = split_feed(body, source)
+    reader = _Reader(window, default_zone, Budget(limits, source, progress), select=select)
+    for calendar in feed.calendars:
         reader.read(calendar, source)
     occurrences = sorted(reader.occurrences, key=lambda o: (o.start, o.uid, o.end))
-    return ParsedCalendar(occurrences, reader.skipped, reader.problems)
-
-
-def _calendars(body: bytes, source: str) -> list[icalendar.Component]:
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        # Older Outlook exports are Windows-1252; read them as such rather than
-        # turning every accented name into replacement characters.
-        body = body.decode("cp1252", errors="replace").encode("utf-8")
-    try:
-        components = icalendar.Calendar.from_ical(body, multiple=True)
-    except (ValueError, TypeError, KeyError, IndexError) as error:
-        raise SourceError(source, f"the feed is not valid iCalendar: {_short(error)}") from error
-    calendars: list[icalendar.Component] = [c for c in components if c.name == "VCALENDAR"]
-    if not calendars:
-        raise SourceError(source, "the feed holds no VCALENDAR")
-    return calendars
-
-
-class _EventAdapter(EventAdapter):  # type: ignore[misc]
-    """Lets an expanded instance reach its source VEVENT without copying it."""
-
-    @property
-    def source(self) -> icalendar.Component:
-        return self._component  # type: ignore[no-any-return]
-
-
-class _Instance(_LibraryOccurrence):  # type: ignore[misc]
-    """One expanded instance: where it is now, and the VEVENT that says so.
-
-    The library's own ``as_component`` copies the whole VEVENT per instance, which
-    costs more than the parse itself on a large feed; we only read from it.
-    """
-
-    def __init__(self, adapter: _EventAdapter, *args: Any, **kwargs: Any) -> None:
-        super().__init__(adapter, *args, **kwargs)
-        self.source = adapter.source
-        self.is_override = bool(adapter.is_modification())
+    return ParsedCalendar(occurrences, reader.skipped, reader.problems, reader.notes)
 
 
 class _Reader:
     """Collects the occurrences of one or more VCALENDARs of a feed."""
 
-    def __init__(self, window: Interval, zone: ZoneInfo) -> None:
-        if window.start.tzinfo is None or window.end.tzinfo is None:
-            raise ValueError("the window must be given in aware datetimes")
+    def __init__(self, window: Interval, zone: ZoneInfo, budget: Budget, *, select: bool) -> None:
         self.window = window
         self.zone = zone
+        self.budget = budget
+        self.select = select
         self.occurrences: list[Occurrence] = []
         self.skipped = 0
         self.problems: list[str] = []
+        self.notes: list[str] = []
         self._seen: set[tuple[str, datetime]] = set()
-        # Keyed by id(); holding the VEVENT too keeps the id from being reused.
-        self._templates: dict[int, tuple[icalendar.Component, Occurrence]] = {}
 
-    def read(self, calendar: icalendar.Component, source: str) -> None:
-        if _text(calendar.get("CALSCALE", "GREGORIAN")).upper() != "GREGORIAN":
+    def read(self, calendar: RawCalendar, source: str) -> None:
+        if calendar.calscale and calendar.calscale.upper() != "GREGORIAN":
             raise SourceError(source, "the calendar is not Gregorian (CALSCALE); cannot read it")
-        xwr_name = _text(calendar.get("X-WR-TIMEZONE")).strip()
+        xwr_name = calendar.x_wr_timezone
         xwr_zone = zone_named(xwr_name) if xwr_name else None
         if xwr_name and xwr_zone is None:
-            self.problems.append(
+            self.notes.append(
                 f"unknown X-WR-TIMEZONE {xwr_name!r}: floating times read in {self.zone.key}"
             )
-        groups: dict[str, list[icalendar.Component]] = {}
-        for event in self._placeable_events(calendar, xwr_zone or self.zone):
-            groups.setdefault(str(event["UID"]), []).append(event)
-        series: list[icalendar.Component] = []
-        for uid, group in groups.items():
-            if len(group) == 1 and not any(p in group[0] for p in _RECURRENCE_PROPERTIES):
-                # Most of a feed is single events: placing them directly spares the
-                # expansion machinery, which costs as much per event as the parse.
-                self._add_single(uid, group[0])
-            else:
-                series.extend(group)
-        if series:
-            self._add_series(series, xwr_zone, source)
-
-    def _placeable_events(
-        self, calendar: icalendar.Component, floating_zone: ZoneInfo
-    ) -> Iterator[icalendar.Component]:
-        for component in calendar.subcomponents:
-            if component.name != "VEVENT":
-                continue
-            problem = _placement_problem(component, floating_zone)
+        zones = Zones(self.zone)
+        for timezone in calendar.timezones:
+            problem = parse_timezone(calendar, timezone, zones)
             if problem:
-                self._skip(str(component.get("UID", "")), problem)
-            else:
-                yield component
+                self.notes.append(problem)
+        events = calendar.events
+        groups = select_events(events, self.window) if self.select else group_events(events)
+        group = _Group(calendar, zones, xwr_zone)
+        for uid, raws in groups.items():
+            self.budget.tick()
+            try:
+                with self.budget.group():
+                    found = self._read_group(group, uid, raws)
+            except GroupTimeout:
+                self.budget.tick()  # raises when the whole read is over its time
+                seconds = self.budget.limits.group_seconds
+                self._skip(uid, f"took longer than {seconds:g} s to read", len(raws))
+                continue
+            except SourceError:
+                raise
+            except Exception as error:  # one bad event must not hide the rest
+                self._skip(uid, f"unreadable ({type(error).__name__}: {short(error)})", len(raws))
+                continue
+            for occurrence in found:
+                self._add(occurrence)
+        for tzid, count in zones.unknown.items():
+            self.notes.append(
+                f"unknown time zone {tzid!r} (and no VTIMEZONE for it): "
+                f"{count} time(s) read in {self.zone.key}"
+            )
 
-    def _add_single(self, uid: str, event: icalendar.Component) -> None:
-        start, end = self._aware(_start(event)), self._aware(_end(event))
-        start, end = min(start, end), max(start, end)
-        if self._in_window(start, end):
-            self._add(self._template(event), start, end, None)
+    def _read_group(self, group: _Group, uid: str, raws: list[RawEvent]) -> list[Occurrence]:
+        """Parse the events of one UID and return their occurrences in the window."""
+        events: list[icalendar.Component] = []
+        for raw in raws:
+            try:
+                event, notes = parse_event(group.calendar, raw, group.zones, only_read=self.select)
+            except ValueError as error:
+                self._skip(uid, str(error))
+                continue
+            problem = _placement_problem(event, group.xwr_zone or self.zone)
+            if problem:
+                self._skip(uid, problem)
+                continue
+            self.notes.extend(f"event {_name(uid)}: {note}" for note in notes)
+            events.append(event)
+        if not events:
+            return []
+        templates = _Templates()
+        if len(events) == 1 and not any(p in events[0] for p in _RECURRENCE_PROPERTIES):
+            # Most of a feed is single events: placing them directly spares the
+            # expansion machinery, which costs as much per event as the parse.
+            event = events[0]
+            start, end = self._aware(_start(event)), self._aware(_end(event))
+            start, end = min(start, end), max(start, end)
+            return [templates.at(event, start, end, None)] if self._in_window(start, end) else []
+        return self._series(uid, events, group.xwr_zone, templates)
 
-    def _add_series(
-        self, components: list[icalendar.Component], xwr_zone: ZoneInfo | None, source: str
-    ) -> None:
-        holder = icalendar.Calendar()
-        holder.subcomponents = components
+    def _series(
+        self,
+        uid: str,
+        events: list[icalendar.Component],
+        xwr_zone: ZoneInfo | None,
+        templates: _Templates,
+    ) -> list[Occurrence]:
         if xwr_zone is not None:
             # Google writes some series in UTC meaning "in the calendar's zone": their
             # recurrences must follow that zone's wall clock across DST changes.
-            holder = x_wr_timezone.to_standard(holder, timezone=xwr_zone)
-        events_per_uid = Counter(str(e["UID"]) for e in holder.subcomponents)
-        masters: dict[str, icalendar.Component] = {}
-        recurring: set[str] = set()
-        for event in holder.subcomponents:
-            uid = str(event["UID"])
+            holder = icalendar.Calendar()
+            holder.subcomponents = events
+            events = list(x_wr_timezone.to_standard(holder, timezone=xwr_zone).subcomponents)
+        master: icalendar.Component | None = None
+        recurring = False
+        for event in events:
             if "RECURRENCE-ID" in event:
-                recurring.add(uid)
+                recurring = True
             elif "RRULE" in event or "RDATE" in event:
-                recurring.add(uid)
-                if uid not in masters or _sequence(event) >= _sequence(masters[uid]):
-                    masters[uid] = event
-        expanded = self._expand(holder, recurring, events_per_uid, source)
-        for uid, master in masters.items():
-            if uid in expanded:
-                self._add_excluded(uid, master)
+                recurring = True
+                if master is None or _sequence(event) >= _sequence(master):
+                    master = event
+        reading = expand_series(events, self.window, self.zone, self.budget, master)
+        if reading.problem:
+            self._skip(uid, f"cannot expand its recurrence: {reading.problem}", len(events))
+            return []
+        if reading.dense is not None:
+            dense = reading.dense
+            start, end = max(dense.start, self.window.start), min(dense.end, self.window.end)
+            if start >= end or master is None:
+                return []
+            self.notes.append(
+                f"event {_name(uid)}: {dense.why}: read as busy from "
+                f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
+            )
+            return [templates.at(master, start, end, None)]
+        found = []
+        for instance in reading.instances:
+            occurrence = self._instance(instance, recurring, templates)
+            if occurrence is not None:
+                found.append(occurrence)
+        if master is not None:
+            found += self._excluded(master, templates)
+        return found
 
-    def _expand(
-        self,
-        calendar: icalendar.Component,
-        recurring: set[str],
-        events_per_uid: Counter[str],
-        source: str,
-    ) -> set[str]:
-        selection = ComponentsWithName("VEVENT", adapter=_EventAdapter, occurrence=_Instance)
-        try:
-            query = CalendarQuery(calendar, False, [selection], True)
-        except ValueError as error:
-            raise SourceError(source, f"cannot expand the calendar: {_short(error)}") from error
-        start, end = self.window.start - _QUERY_SLACK, self.window.end + _QUERY_SLACK
-        expanded: set[str] = set()
-        for series in query.series:
-            uid = str(series.uid)
-            try:
-                instances = list(series.between(start, end))
-            except Exception as error:  # one bad series must not hide the rest
-                self._skip(uid, f"cannot expand its recurrence: {_short(error)}", events_per_uid)
-                continue
-            expanded.add(uid)
-            for instance in instances:
-                self._add_instance(uid, instance, uid in recurring)
-        for uid in events_per_uid.keys() - {str(s.uid) for s in query.series}:
-            self._skip(uid, "cannot expand its recurrence", events_per_uid)
-        return expanded
-
-    def _add_instance(self, uid: str, instance: _Instance, recurring: bool) -> None:
+    def _instance(
+        self, instance: Instance, recurring: bool, templates: _Templates
+    ) -> Occurrence | None:
         start, end = self._aware(instance.start), self._aware(instance.end)
         if not self._in_window(start, end):
-            return
+            return None
         recurrence_id: datetime | None = None
         original = _moment_of(instance.source, "RECURRENCE-ID")
-        if instance.is_override and original is not None:
+        if instance.is_override and instance.this_and_future:
+            # The override and every later instance it moved: each keeps its own slot.
+            recurrence_id = self._aware(instance.start - instance.moved_by)
+        elif instance.is_override and original is not None:
             recurrence_id = self._aware(original)
         elif recurring:
             recurrence_id = start
-        self._add(self._template(instance.source), start, end, recurrence_id)
+        return templates.at(instance.source, start, end, recurrence_id)
 
-    def _add_excluded(self, uid: str, master: icalendar.Component) -> None:
+    def _excluded(self, master: icalendar.Component, templates: _Templates) -> list[Occurrence]:
         """Report each EXDATE of a series inside the window as a cancelled instance.
 
         The expansion drops excluded instances silently, but an excluded 1:1 is
@@ -243,11 +256,11 @@ class _Reader:
         """
         exdates = master.get("EXDATE")
         if exdates is None:
-            return
+            return []
         first_raw = _start(master)
         first = self._aware(first_raw)
         duration = self._duration(master)
-        cancelled = replace(self._template(master), status=Status.CANCELLED)
+        found = []
         for value in _values(exdates):
             if not isinstance(value, datetime) and isinstance(first_raw, datetime):
                 # A date excluding an instance of a timed series means that day's instance.
@@ -255,26 +268,16 @@ class _Reader:
             start = self._aware(value).astimezone(first.tzinfo)
             end = start + duration
             if start >= first and self._in_window(start, end):
-                self._add(cancelled, start, end, start)
+                found.append(templates.at(master, start, end, start, Status.CANCELLED))
+        return found
 
-    def _add(
-        self, template: Occurrence, start: datetime, end: datetime, recurrence_id: datetime | None
-    ) -> None:
-        if recurrence_id is not None:
-            key = (template.uid, recurrence_id.astimezone(UTC))
+    def _add(self, occurrence: Occurrence) -> None:
+        if occurrence.recurrence_id is not None:
+            key = (occurrence.uid, occurrence.recurrence_id.astimezone(UTC))
             if key in self._seen:
                 return
             self._seen.add(key)
-        self.occurrences.append(
-            replace(template, start=start, end=end, recurrence_id=recurrence_id)
-        )
-
-    def _template(self, event: icalendar.Component) -> Occurrence:
-        # A series shares one VEVENT across all its instances: read it once.
-        known = self._templates.get(id(event))
-        if known is None:
-            known = self._templates[id(event)] = (event, _read_event(event))
-        return known[1]
+        self.occurrences.append(occurrence)
 
     def _in_window(self, start: datetime, end: datetime) -> bool:
         if start == end:  # an instant belongs to the window that contains it
@@ -292,34 +295,73 @@ class _Reader:
             return value if value.tzinfo is not None else value.replace(tzinfo=self.zone)
         return datetime.combine(value, time(0), tzinfo=self.zone)
 
-    def _skip(self, uid: str, problem: str, events_per_uid: Counter[str] | None = None) -> None:
-        self.skipped += events_per_uid[uid] if events_per_uid else 1
-        name = uid if len(uid) <= 60 else uid[:57] + "..."
-        self.problems.append(f"event {name or '(no UID)'}: {problem}")
+    def _skip(self, uid: str, problem: str, events: int = 1) -> None:
+        self.skipped += events
+        self.problems.append(f"event {_name(uid)}: {problem}")
+
+
+@dataclass(frozen=True)
+class _Group:
+    """What the events of one calendar are read against."""
+
+    calendar: RawCalendar
+    zones: Zones
+    xwr_zone: ZoneInfo | None
+
+
+class _Templates:
+    """What the occurrences of one VEVENT share, read once per group: a series shares
+    one VEVENT across all its instances."""
+
+    def __init__(self) -> None:
+        # Keyed by id(); holding the VEVENT too keeps the id from being reused.
+        self._known: dict[int, tuple[icalendar.Component, Occurrence]] = {}
+
+    def at(
+        self,
+        event: icalendar.Component,
+        start: datetime,
+        end: datetime,
+        recurrence_id: datetime | None,
+        status: Status | None = None,
+    ) -> Occurrence:
+        known = self._known.get(id(event))
+        if known is None:
+            known = self._known[id(event)] = (event, _read_event(event))
+        template = known[1]
+        return replace(
+            template,
+            start=start,
+            end=end,
+            recurrence_id=recurrence_id,
+            status=status or template.status,
+        )
 
 
 def _placement_problem(event: icalendar.Component, floating_zone: ZoneInfo) -> str | None:
     """Given a VEVENT, return why it cannot be placed in time, or None.
 
     Also brings its times into comparable zones, in place: Windows TZIDs to their
-    IANA zone, floating times to ``floating_zone``.
+    IANA zone, floating times to ``floating_zone`` (or DTSTART's zone).
     """
-    if not str(event.get("UID", "")).strip():
-        return "has no UID"
     for name, message in event.errors:
-        if name in _PLACEMENT_PROPERTIES:
-            return f"unreadable {name}: {_short(message)}"
+        if name in PLACEMENT_PROPERTIES:
+            return f"unreadable {name}: {short(message)}"
     if _moment_of(event, "DTSTART") is None:
         return "has no DTSTART"
     try:
-        place_times(event, _TIME_PROPERTIES, floating_zone)
+        place_times(event, TIME_PROPERTIES, floating_zone)
     except UnknownZoneError as error:
         return str(error)
     return None
 
 
 def _read_event(event: icalendar.Component) -> Occurrence:
-    """Given a VEVENT, return what its occurrences share, placed nowhere yet."""
+    """Given a VEVENT, return what its occurrences share, placed nowhere yet.
+
+    Every property read here must be in ics_components.PROPERTIES_READ: no other
+    reaches the parser.
+    """
     start = _start(event)
     all_day = not isinstance(start, datetime) or _text(
         event.get("X-MICROSOFT-CDO-ALLDAYEVENT")
@@ -424,6 +466,5 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _short(error: object, limit: int = 200) -> str:
-    text = " ".join(str(error).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _name(uid: str) -> str:
+    return uid if len(uid) <= 60 else uid[:57] + "..."

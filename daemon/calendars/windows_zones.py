@@ -9,7 +9,7 @@ sure every time of an event ends up in a zone it can compare and expand.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,28 +36,39 @@ def zone_named(name: str) -> ZoneInfo | None:
         if candidate:
             try:
                 return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                # OSError: a name such as "Pacific" (Lotus Notes) is a directory
+                # of the zone database, not a zone.
                 continue
     return None
 
 
 def place_times(component: Component, names: Iterable[str], floating_zone: ZoneInfo) -> None:
     """Given a VEVENT, bring the times of its properties ``names`` into usable zones, in
-    place (see :func:`place_value`); raise UnknownZoneError naming the property."""
-    for name in names:
+    place (see :func:`place_value`); raise UnknownZoneError naming the property.
+
+    Floating times next to a DTSTART that has a zone take that zone (a DTEND
+    written without TZID means the start's zone, as every exporter intends).
+    """
+    anchor: tzinfo | None = None
+    for name in sorted(names, key=lambda n: n != "DTSTART"):  # DTSTART first
         value = component.get(name)
         if value is None:
             continue
         values = value if isinstance(value, list) else [value]
         try:
-            placed = [place_value(v, floating_zone) for v in values]
+            placed = [place_value(v, anchor or floating_zone) for v in values]
         except UnknownZoneError as error:
             raise UnknownZoneError(error.tzid, name) from None
         if any(new is not old for new, old in zip(placed, values, strict=True)):
             component[name] = placed if isinstance(value, list) else placed[0]
+        if name == "DTSTART":
+            start = getattr(component.get(name), "dt", None)
+            if isinstance(start, datetime) and start.tzinfo is not None:
+                anchor = start.tzinfo
 
 
-def place_value(value: Any, floating_zone: ZoneInfo) -> Any:
+def place_value(value: Any, floating_zone: tzinfo) -> Any:
     """Given a parsed date-time property (DTSTART, EXDATE, ...), return it, or a copy
     whose times carry a usable zone: floating times in ``floating_zone``, Windows
     TZIDs as their IANA zone; raise UnknownZoneError for a TZID nobody defines."""
@@ -73,7 +84,7 @@ def place_value(value: Any, floating_zone: ZoneInfo) -> Any:
     return value
 
 
-def _place(value: Any, tzid: str | None, floating_zone: ZoneInfo) -> Any:
+def _place(value: Any, tzid: str | None, floating_zone: tzinfo) -> Any:
     if not isinstance(value, datetime):
         return value  # dates and RDATE periods stay as written
     if value.tzinfo is None:

@@ -179,8 +179,8 @@ def test_failed_parse_raises_and_the_old_state_still_works(feed_server: FeedServ
     calendar = calendar_for(feed_server.url)
     feed_server.set_body(GOOGLE)
     good = calendar.read(SEPTEMBER, {})
-    feed_server.set_body(b"BEGIN:VCALENDAR\r\nthis is no content line\r\nEND:VCALENDAR\r\n")
-    with pytest.raises(SourceError, match="not valid iCalendar"):
+    feed_server.set_body(b"BEGIN:VCALENDAR\r\nCALSCALE:CHINESE\r\nEND:VCALENDAR\r\n")
+    with pytest.raises(SourceError, match="not Gregorian"):
         calendar.read(SEPTEMBER, good.state)
     feed_server.set_body(GOOGLE)
     assert not calendar.read(SEPTEMBER, good.state).changed

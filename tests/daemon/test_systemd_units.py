@@ -188,6 +188,9 @@ def test_unit_speaks_the_daemons_protocol(path: Path) -> None:
     (stop,) = service["TimeoutStopSec"]
     assert 10 < seconds(stop) <= 30, stop
     assert service["UMask"] == ["0077"]
+    # A runaway is stopped by the kernel (and restarted), never left to swap the host.
+    (memory,) = service["MemoryMax"]
+    assert memory.endswith("M") and 256 <= int(memory[:-1]) <= 1024, memory
 
 
 def test_system_unit_runs_cadence_as_installed() -> None:
