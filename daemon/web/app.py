@@ -18,6 +18,7 @@ from cadence.daemon.web.guard import Guard
 from cadence.daemon.web.site import Site
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -57,13 +58,18 @@ def build_app(backend: Backend) -> ASGIApp:
         *people_pages.routes(site),
         *agenda_pages.routes(site),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
     failed = site.message(
         "Something went wrong",
         "cadence could not answer this request; the log says why. Try again in a while.",
         status=500,
     )
-    return Guard(_Failsafe(app, failed), https=backend.secure)
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: http_error},
+        # Inside Starlette's own error handler, which would answer a bare 500 first.
+        middleware=[Middleware(_Failsafe, failed=failed)],
+    )
+    return Guard(app, https=backend.secure)
 
 
 class _Failsafe:

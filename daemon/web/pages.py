@@ -7,12 +7,14 @@ proposal already booked) with a status code that fits it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jinja2
 from cadence.daemon.core.dates import day, day_time
 from starlette.responses import HTMLResponse
 
+_TASK_MARK = re.compile(r"^\s*[-*+]\s+\[[ xX]\]\s*")
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("cadence.daemon.web", "templates"),
     autoescape=True,
@@ -21,6 +23,8 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
 )
 _ENV.filters["day"] = day
+# An action item as the agenda writes it, without its list mark and checkbox.
+_ENV.filters["item"] = lambda line: _TASK_MARK.sub("", str(line), count=1)
 _ENV.filters["day_time"] = day_time
 
 

@@ -126,7 +126,9 @@ class WebWorld:
 
 
 def start_daemon(world: WebWorld) -> DaemonProcess:
-    daemon = DaemonProcess(world.config, env={"CADENCE_NOW": NOW.isoformat()}).start()
+    daemon = DaemonProcess(
+        world.config, env={"CADENCE_NOW": NOW.isoformat()}, args=("--verbose",)
+    ).start()
     world.daemon = daemon
 
     def answers() -> bool:
