@@ -113,9 +113,7 @@ def routes(site: Site) -> list[Route]:
         try:
             await site.backend.run(job)
         except EditConflict as exc:
-            note = (
-                f"The agenda changed meanwhile: {exc}. Here it is as it is now; nothing was lost."
-            )
+            note = f"Not saved: {exc}. Here is the agenda as it is now; nothing was lost."
             return back(note, 409)
         except ValueError as exc:
             return back(f"{exc}.", 400, form.get("topic", ""))

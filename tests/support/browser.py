@@ -97,15 +97,37 @@ class Browser:
     def run(self, script: str) -> Any:
         return self.driver.execute_script(script)
 
+    def run_and_wait(self, script: str) -> None:
+        """Run a script that leads to another page (as a scanner's would); wait for it."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        old = self.find("html")
+        self.run(script)
+        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(old))
+
     # -- acting ---------------------------------------------------------------
 
     def press(self, label: str, within: str = "body") -> None:
-        """Click the button whose text is ``label`` (a person's click)."""
+        """Click the button whose text is ``label`` (a person's click); return once the
+        page it leads to has loaded."""
         for button in self.all(f"{within} button"):
             if button.text.strip() == label:
-                button.click()
+                self.click(button)
                 return
         raise AssertionError(f"no button {label!r} on {self.url}:\n{self.text()}")
+
+    def click(self, element: Any) -> None:
+        """Click ``element`` and wait for the page it leads to."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        old = self.find("html")
+        element.click()
+        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 30).until(
+            lambda driver: driver.execute_script("return document.readyState") == "complete"
+        )
 
     def type(self, css: str, text: str) -> None:
         field = self.find(css)

@@ -88,7 +88,7 @@ def test_a_scanner_submitting_the_form_books_nothing(world: WebWorld, browser: B
     # A scanner's script submits the form after it loaded, as Safe Links does.
     browser.open(first)
     time.sleep(1.2)
-    browser.run("document.forms[0].submit()")
+    browser.run_and_wait("document.forms[0].submit()")
     assert "nothing was done" in browser.text()
     assert browser.title() == "Book this time?"
     # Scripts that name the button send its value too, but no person pressed it: the
@@ -99,7 +99,7 @@ def test_a_scanner_submitting_the_form_books_nothing(world: WebWorld, browser: B
     ):
         browser.open(first)
         time.sleep(1.2)
-        browser.run(script)
+        browser.run_and_wait(script)
         assert "without a press of its button" in browser.text(), script
 
     # A replay of the form's fields, as a scanner that reads forms would send them.

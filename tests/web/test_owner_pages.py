@@ -78,7 +78,7 @@ def test_the_overview_shows_who_is_neglected_and_books(world: WebWorld, browser:
     assert browser.shoot("overview") == {"desktop": False, "phone": False}
 
     proposal = browser.all("ul.proposals li")[0]
-    proposal.find_elements("css selector", "form button")[2].click()  # slot 3
+    browser.click(proposal.find_elements("css selector", "form button")[2])  # slot 3
     assert "Booked." in browser.text()
     (found,) = world.json("proposals", "list", "--all")
     assert found["status"] == "accepted" and found["accepted_slot"] == 3
@@ -104,7 +104,7 @@ def test_people_are_changed_with_the_command_lines_rules(world: WebWorld, browse
     carol = next(p for p in world.json("person", "list") if p["email"] == "carol@example.com")
     assert (carol["every"], carol["kind"], carol["duration_minutes"]) == ("monthly", "peer", 45)
 
-    browser.all("div.person a")[0].click()  # Alice
+    browser.click(browser.all("div.person a")[0])  # Alice
     assert browser.title() == "Alice Example"
     browser.type("#every", "fortnightly")
     browser.press("Save")
