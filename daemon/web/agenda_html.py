@@ -4,7 +4,8 @@ CommonMark (markdown-it-py) with raw HTML turned off, so whatever anyone wrote
 in the agenda is shown as text, never run: a ``<script>`` line is escaped like
 any other, and links to ``javascript:`` or ``data:`` are refused by the
 parser's own check. Links get ``rel="noopener noreferrer nofollow"``; images
-from elsewhere are blocked by the pages' Content-Security-Policy anyway.
+are not shown (their Markdown stays text), and the pages' Content-Security-Policy
+would block one from elsewhere anyway.
 
 Each action item (``- [ ] ...``) becomes a list item with a small form before
 it: its button ticks the item (or opens it again), naming the line by number
@@ -28,6 +29,8 @@ _CHECKBOX = re.compile(r"^\[([ xX])\][ \t]*")
 
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    # An image would be fetched from wherever it points (a tracking pixel): shown as text.
+    md.disable("image")
     md.add_render_rule("list_item_open", _list_item_open)
     md.add_render_rule("link_open", _link_open)
     return md
