@@ -638,6 +638,13 @@ class Engine:
                 within()
         return self.proposal(proposal_id)
 
+    def bookings(self) -> list[Any]:
+        """The meetings cadence arranged by invitation itself (DESIGN: booking).
+
+        Kept by the bookings work, which is not part of this engine yet: until it
+        is, there are none, and the web app's bookings page says so."""
+        return []
+
     # -- agenda -------------------------------------------------------------
 
     def agenda_url(self, email: str) -> str:

@@ -173,12 +173,14 @@ def routes(site: Site) -> list[Route]:
         session = await site.session(request)
         if session is None:
             return sign_in_page(site)
-        found = await site.backend.run(_bookings)
+        found = await site.backend.run(lambda e: (e.bookings(), _booked(e)))
         return site.page(
             "bookings.html",
             title="Bookings",
             nav="bookings",
-            bookings=found,
+            bookings=found[0],
+            booked=found[1],
+            zone=site.backend.config.owner.zone,
             **owner_context(site, session),
         )
 
@@ -189,8 +191,8 @@ def routes(site: Site) -> list[Route]:
     ]
 
 
-def _bookings(engine: Engine) -> list[Any]:
-    """The bookings cadence arranged: the accepted proposals whose time is ahead."""
+def _booked(engine: Engine) -> list[Any]:
+    """The times booked from a proposal, from a week ago on, soonest first."""
     now = engine.clock()
     found = []
     for proposal in engine.proposals(include_closed=True):
