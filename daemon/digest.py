@@ -25,6 +25,7 @@ from cadence.daemon.core.model import Occurrence, Owner, Person
 from cadence.daemon.core.reconcile import is_live, one_on_ones
 from cadence.daemon.proposing import message_id
 from cadence.daemon.store import NewMail
+from cadence.daemon.web_addresses import EMAIL_SIGN_IN
 from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
 
 __all__ = [
@@ -146,6 +147,7 @@ def build_digest(svc: Services, now: datetime, week: str) -> Digest:
             UncertainEmail(i.id, i.recipients, i.subject)
             for i in store.outbox.items(["unconfirmed"])
         ),
+        sign_in=svc.mailer.web.sign_in(now + EMAIL_SIGN_IN) if svc.mailer.web else None,
     )
 
 
