@@ -17,6 +17,7 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
+from types import FrameType
 
 import uvicorn
 from cadence.daemon.clock import Clock
@@ -52,6 +53,15 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, but a stop by SIGTERM or SIGINT is a normal end (exit 0,
+    like the daemon's), not the signal raised again once the server has closed."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
+
+
 def _server(backend: Backend) -> uvicorn.Server:
     settings = uvicorn.Config(
         build_app(backend),
@@ -68,7 +78,7 @@ def _server(backend: Backend) -> uvicorn.Server:
         limit_concurrency=64,
         h11_max_incomplete_event_size=16 * 1024,
     )
-    return uvicorn.Server(settings)
+    return _Server(settings)
 
 
 class WebServer:

@@ -10,6 +10,7 @@ import re
 import signal
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -87,3 +88,70 @@ def test_sigterm_stops_the_daemon_with_its_web_app_promptly(world: WebWorld) -> 
     time.sleep(0.2)
     with pytest.raises(httpx.HTTPError):
         httpx.get(world.base_url + "/healthz", timeout=2)
+
+
+def test_cadence_web_serves_in_the_foreground_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.configs import write_config
+    from tests.support.daemon import wait_until
+    from tests.support.smtp_server import free_port
+
+    port = free_port()
+    config = write_config(
+        tmp_path,
+        {
+            "calendar": {"ics": {"url": "feed.ics"}},
+            "web": {"listen": f"127.0.0.1:{port}", "base_url": f"http://127.0.0.1:{port}"},
+        },
+    )
+    env = {**os.environ, "CADENCE_CONFIG": str(config)}
+    web = subprocess.Popen(
+        [sys.executable, "-m", "cadence.cli", "web"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+
+        def answers() -> bool:
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(answers, timeout=30, what="cadence web to answer")
+        assert "Sign in" in httpx.get(f"http://127.0.0.1:{port}/", timeout=5).text
+        assert (tmp_path / "web.key").stat().st_mode & 0o777 == 0o600
+        started = time.monotonic()
+        web.send_signal(signal.SIGTERM)
+        assert web.wait(timeout=10) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        if web.poll() is None:
+            web.kill()
+        assert web.stderr is not None
+        log = web.stderr.read().decode()
+        web.stderr.close()
+    assert f"web app listening on 127.0.0.1:{port}" in log and "Traceback" not in log
+
+    # The address taken: one clear line, exit 1.
+    with socket_taken(port):
+        taken = subprocess.run(
+            [sys.executable, "-m", "cadence.cli", "web"], env=env, capture_output=True, timeout=30
+        )
+    assert taken.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in taken.stderr.decode()
+    assert "Traceback" not in taken.stderr.decode()
+
+
+@contextmanager
+def socket_taken(port: int) -> Iterator[None]:
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", port))
+        held.listen(1)
+        yield
