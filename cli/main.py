@@ -25,6 +25,7 @@ from cadence.cli.proposals import agenda, proposals
 from cadence.cli.report import report
 from cadence.cli.status import status
 from cadence.cli.sync import init, sync
+from cadence.cli.web import web
 from cadence.daemon import __version__, logs
 from cadence.daemon.core.errors import CadenceError
 
@@ -110,6 +111,7 @@ cli.add_command(doctor)
 cli.add_command(report)
 cli.add_command(inbox)
 cli.add_command(outbox)
+cli.add_command(web)
 
 
 def main() -> None:

@@ -147,19 +147,32 @@ def _given(options: dict[str, Any]) -> dict[str, Any]:
 @person.command("set")
 @click.argument("email", type=params.EMAIL)
 @_options(adding=False)
+@click.option(
+    "--rotate-link",
+    is_flag=True,
+    help="Give their agenda page (web app) a new link; the old one stops working.",
+)
 @pass_app
-def set_(app: App, /, email: str, **options: Any) -> None:
+def set_(app: App, /, email: str, rotate_link: bool, **options: Any) -> None:
     """Change EMAIL's cadence, usual time, kind or feeds (only the options given).
 
     A new cadence, day, time or duration withdraws their open proposals, which
     were chosen for the old settings; the next cycle proposes anew.
     """
     changes = _given(options)
-    if not changes:
+    if not changes and not rotate_link:
         raise click.UsageError("nothing to change: give at least one option (see --help)")
-    change = app.engine().update_person(email, **changes)
-    click.echo(f"Updated {change.person.name} <{change.person.email}>.")
-    _report(change)
+    engine = app.engine()
+    if changes:
+        change = engine.update_person(email, **changes)
+        click.echo(f"Updated {change.person.name} <{change.person.email}>.")
+        _report(change)
+    if rotate_link:
+        link = engine.rotate_agenda_link(email)
+        if link is None:
+            click.echo("Made a new agenda link; it is used once the web app is on ([web]).")
+        else:
+            click.echo(f"New agenda link (the old one no longer works): {link}")
 
 
 @person.command("list")

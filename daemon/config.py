@@ -109,6 +109,25 @@ class DigestConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8470
+    # The address people reach the web app at; None: no links can be made.
+    base_url: str | None = None
+
+    @property
+    def links(self) -> bool:
+        """Whether emails and agendas link to the web app: it is on and has an address."""
+        return self.enabled and self.base_url is not None
+
+    @property
+    def listen(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     owner: Owner
@@ -121,6 +140,7 @@ class Config:
     email: EmailConfig
     interval: timedelta
     digest: DigestConfig
+    web: WebConfig = WebConfig()
 
     @property
     def base_dir(self) -> Path:
@@ -318,6 +338,12 @@ def build_config(data: dict[str, Any], path: Path, env: dict[str, str]) -> Confi
         ),
         interval=v["daemon.interval"],
         digest=DigestConfig(v["digest.enabled"], v["digest.day"], v["digest.time"]),
+        web=WebConfig(
+            enabled=v["web.enabled"],
+            host=v["web.listen"][0],
+            port=v["web.listen"][1],
+            base_url=v["web.base_url"],
+        ),
     )
 
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from cadence.daemon.core.values import (
+    parse_base_url,
     parse_clock,
     parse_duration,
     parse_email,
+    parse_listen,
     parse_weekday,
     parse_zone,
 )
@@ -496,6 +498,34 @@ SCHEMA: tuple[Section, ...] = (
         "email.inbox.maildir",
         "A Maildir on this machine as the inbox.",
         (Option("path", _string, None, "The Maildir replies are delivered to.", '"inbox"'),),
+    ),
+    Section(
+        "web",
+        "The optional web app: one-click booking, your pages, shared agendas (README).",
+        (
+            Option(
+                "enabled",
+                _boolean,
+                False,
+                "Serve it from `cadence daemon` (`cadence web` serves it on its own).",
+                "false",
+            ),
+            Option(
+                "listen",
+                _text(parse_listen),
+                parse_listen("127.0.0.1:8470"),
+                "HOST:PORT it listens on; keep it on loopback behind an https reverse proxy.",
+                '"127.0.0.1:8470"',
+            ),
+            Option(
+                "base_url",
+                _text(parse_base_url),
+                None,
+                "The address people reach it at (through the proxy); needed for links.",
+                '"https://cadence.example.com"',
+                commented=True,
+            ),
+        ),
     ),
     Section(
         "daemon",

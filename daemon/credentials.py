@@ -71,19 +71,21 @@ def private_directory(path: Path) -> None:
 
 def private_file(path: Path) -> None:
     """Create ``path`` empty with mode 0600 (whatever the umask) unless it exists; take
-    group's and others' access away from an existing one. Raise OSError."""
+    group's and others' access away from an existing one. Raise OSError.
+
+    An existing file is never opened here: closing any descriptor of a file drops
+    every POSIX lock this process holds on it, and SQLite keeps such locks on the
+    state database and its -shm file for as long as a connection is open (the web
+    app's threads open connections while the daemon's is in use).
+    """
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     except FileExistsError:
-        descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            mode = stat.S_IMODE(os.fstat(descriptor).st_mode)
-            if mode & (stat.S_IRWXG | stat.S_IRWXO):
-                # Someone else's file cannot be changed; it is theirs to keep private.
-                with suppress(PermissionError):
-                    os.fchmod(descriptor, mode & stat.S_IRWXU)
-        finally:
-            os.close(descriptor)
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            # Someone else's file cannot be changed; it is theirs to keep private.
+            with suppress(PermissionError):
+                path.chmod(mode & stat.S_IRWXU)
         return
     try:
         os.fchmod(descriptor, 0o600)

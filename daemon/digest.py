@@ -21,13 +21,23 @@ from cadence.daemon.config import DigestConfig
 from cadence.daemon.core.agenda import open_action_items
 from cadence.daemon.core.digest_render import Digest, Meeting, UncertainEmail, digest_email
 from cadence.daemon.core.errors import AgendaError, CadenceError
-from cadence.daemon.core.model import Occurrence, Person
+from cadence.daemon.core.model import Occurrence, Owner, Person
 from cadence.daemon.core.reconcile import is_live, one_on_ones
 from cadence.daemon.proposing import message_id
 from cadence.daemon.store import NewMail
+from cadence.daemon.web_addresses import EMAIL_SIGN_IN
 from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
 
-__all__ = ["CATCH_UP_CUTOFF", "META_KEY", "digest_due", "queue_digest", "scheduled_at", "week_key"]
+__all__ = [
+    "CATCH_UP_CUTOFF",
+    "META_KEY",
+    "digest_due",
+    "meetings_ahead",
+    "open_items",
+    "queue_digest",
+    "scheduled_at",
+    "week_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -80,15 +90,15 @@ def digest_due(
     return week
 
 
-def _meetings(
+def meetings_ahead(
     people: list[Person],
     occurrences: list[Occurrence],
-    svc: Services,
+    owner: Owner,
+    agendas: AgendaBackend,
     now: datetime,
 ) -> list[Meeting]:
     """The live 1:1s starting in the coming week, each with the person's agenda link and
     open action items (an unreadable agenda is noted, never fatal)."""
-    owner, agendas = svc.config.owner, svc.agendas
     found: list[Meeting] = []
     for person in people:
         ahead = [
@@ -98,13 +108,14 @@ def _meetings(
         ]
         if not ahead:
             continue
-        items, problem = _agenda_items(agendas, person)
+        items, problem = open_items(agendas, person)
         url = agenda_links(agendas, [person])[person.email]
         found += [Meeting(person, o.start, o.end, url, items, problem) for o in ahead]
     return sorted(found, key=lambda m: (_utc(m.start), m.person.email))
 
 
-def _agenda_items(agendas: AgendaBackend, person: Person) -> tuple[tuple[str, ...], str | None]:
+def open_items(agendas: AgendaBackend, person: Person) -> tuple[tuple[str, ...], str | None]:
+    """The person's open action items as written, and why they could not be read."""
     try:
         text = agendas.text(person)
     except AgendaError as exc:
@@ -131,11 +142,12 @@ def build_digest(svc: Services, now: datetime, week: str) -> Digest:
         report=report,
         links=agenda_links(svc.agendas, people),
         proposals=tuple(proposals),
-        meetings=tuple(_meetings(people, occurrences, svc, now)),
+        meetings=tuple(meetings_ahead(people, occurrences, config.owner, svc.agendas, now)),
         unconfirmed=tuple(
             UncertainEmail(i.id, i.recipients, i.subject)
             for i in store.outbox.items(["unconfirmed"])
         ),
+        sign_in=svc.mailer.web.sign_in(now + EMAIL_SIGN_IN) if svc.mailer.web else None,
     )
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import httpx
 from cadence.daemon.agendas.markdown import MarkdownAgendas
 from cadence.daemon.agendas.none import NoAgendas
 from cadence.daemon.calendars import Calendar
@@ -126,6 +127,8 @@ def planned_checks(engine: Engine) -> Iterator[tuple[str, Probe]]:
         yield "inbox", check_inbox
     yield "outbox", check_outbox
     yield "agendas", check_agendas
+    if engine.config.web.enabled:
+        yield "web", check_web
 
 
 def config_failures(error: ConfigError, path: Path) -> list[Check]:
@@ -405,3 +408,38 @@ def _writable_fix(path: Path | None, key: str, engine: Engine, also: str = "") -
         f"make {path} a directory the user cadence runs as can write to{also}, "
         f"or change {key} in {_config_file(engine)}"
     )
+
+
+# -- the web app ----------------------------------------------------------------
+
+
+def check_web(engine: Engine) -> Outcome:
+    """Ask the web app on its listening address whether it answers, and check that
+    links can be made (``web.base_url``)."""
+    web = engine.config.web
+    host = f"[{web.host}]" if ":" in web.host else web.host
+    if web.host in ("0.0.0.0", "::"):  # noqa: S104 - only read, to reach it on loopback
+        host = "127.0.0.1" if web.host == "0.0.0.0" else "[::1]"  # noqa: S104
+    try:
+        answer = httpx.get(f"http://{host}:{web.port}/healthz", timeout=5)
+        answered = answer.status_code == 200 and answer.text.startswith("cadence web")
+    except httpx.HTTPError:
+        answered = False
+    if not answered:
+        return failed(
+            f"nothing (or something else) answers on {web.listen}",
+            "start `cadence daemon` (it serves the web app with [web] enabled = true) or "
+            f"`cadence web`; if the address is taken, change web.listen in {_config_file(engine)}",
+        )
+    if web.base_url is None:
+        return failed(
+            f"answers on {web.listen}, but web.base_url is not set: emails cannot link to it",
+            f"set web.base_url in {_config_file(engine)} to the address people reach it at "
+            "(your reverse proxy's https address)",
+        )
+    plain = (
+        " (not https: put it behind a reverse proxy with TLS)"
+        if web.base_url.startswith("http://")
+        else ""
+    )
+    return passed(f"answers on {web.listen}; links use {web.base_url}{plain}")

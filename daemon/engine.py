@@ -14,7 +14,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,7 @@ from cadence.daemon.proposing import Accepted, ProposalMailer, organizers_event
 from cadence.daemon.queued_mail import QueuedEmail, confirm, listing, resend, unconfirmed
 from cadence.daemon.steps import unexpected
 from cadence.daemon.store import SeriesRecord, Store
+from cadence.daemon.web_addresses import WebAddresses, WebAgendas
 from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
 from cadence.daemon.writing import series_spec
 
@@ -182,10 +183,18 @@ class Engine:
         return build_inbox(self.config)
 
     @cached_property
+    def web_addresses(self) -> WebAddresses | None:
+        """The web app's signed addresses, when it is on and has a base_url."""
+        return WebAddresses.of(self.config, self.store) if self.config.web.links else None
+
+    @cached_property
     def agendas(self) -> AgendaBackend:
         agenda = self.config.agenda
         if agenda.backend == "markdown":
-            return MarkdownAgendas(agenda.directory, agenda.base_url, self.config.owner.zone)
+            files = MarkdownAgendas(agenda.directory, agenda.base_url, self.config.owner.zone)
+            if self.web_addresses is not None:
+                return WebAgendas(files, self.web_addresses, self.clock)
+            return files
         if agenda.backend == "none":
             return NoAgendas()
         if agenda.backend == "google-docs" and self.config.calendar_backend == "google":
@@ -213,7 +222,7 @@ class Engine:
             busy_feed=self.busy_feed,
             agendas=self.agendas,
             transport=self.transport,
-            mailer=ProposalMailer(self.config, store, self.agendas),
+            mailer=ProposalMailer(self.config, store, self.agendas, self.web_addresses),
             writer=self.writer,
         )
         if heartbeat is not None:
@@ -324,6 +333,7 @@ class Engine:
             self.store.series.end(record.event_id, now)
         withdrawn = withdraw_stale(self.store, person, None, now, self.config.owner.zone)
         self.store.people.remove(email)
+        self.store.web.forget(person.email)
         self._people_changed()
         return PersonChange(person, withdrawn)
 
@@ -628,6 +638,13 @@ class Engine:
                 within()
         return self.proposal(proposal_id)
 
+    def bookings(self) -> list[Any]:
+        """The meetings cadence arranged by invitation itself (DESIGN: booking).
+
+        Kept by the bookings work, which is not part of this engine yet: until it
+        is, there are none, and the web app's bookings page says so."""
+        return []
+
     # -- agenda -------------------------------------------------------------
 
     def agenda_url(self, email: str) -> str:
@@ -636,6 +653,23 @@ class Engine:
         if url is None:
             raise CadenceError("agendas are turned off (agenda.backend = none)")
         return url
+
+    def rotate_agenda_link(self, email: str) -> str | None:
+        """Give the person a new agenda page link (the old one stops working); return it,
+        or None when the web app makes no links."""
+        person = self.person(email)
+        self.store.web.rotate(person.email, self.clock())
+        return self.web_addresses.agenda(person, self.clock()) if self.web_addresses else None
+
+    def sign_in_link(self, lifetime: timedelta) -> str:
+        """Return a link that signs the owner in to the web app for ``lifetime``; raise
+        UsageError when the web app has no address."""
+        if self.web_addresses is None:
+            raise UsageError(
+                "the web app makes no links: set [web] enabled = true and base_url "
+                f"in {self.config.path}"
+            )
+        return self.web_addresses.sign_in(self.clock() + lifetime)
 
     def agenda_text(self, email: str) -> str:
         self.agenda_url(email)

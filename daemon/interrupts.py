@@ -55,7 +55,15 @@ def reset() -> None:
 
 @contextmanager
 def shielded() -> Iterator[None]:
-    """Run the block to its end even if a stop is asked for; then honour the stop."""
+    """Run the block to its end even if a stop is asked for; then honour the stop.
+
+    Only the main thread is ever interrupted (signal handlers run there), so in
+    any other thread (the web app's) the block simply runs: a stop must neither
+    wait for it nor be raised there.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _state.depth += 1
     try:
         yield

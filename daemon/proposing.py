@@ -17,9 +17,15 @@ from cadence.daemon.calendars import CalendarWriter
 from cadence.daemon.config import Config
 from cadence.daemon.core.counter import OrganizersEvent, move_request_email
 from cadence.daemon.core.identity import message_id as derived_message_id
-from cadence.daemon.core.messages import alert_email, invitation_email, proposal_email
+from cadence.daemon.core.messages import (
+    WebLinks,
+    alert_email,
+    invitation_email,
+    proposal_email,
+)
 from cadence.daemon.core.model import Gap, Occurrence, Person, Proposal, ProposalStatus, Slot
 from cadence.daemon.store import NewMail, Store
+from cadence.daemon.web_addresses import EMAIL_SIGN_IN, WebAddresses
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +71,8 @@ class ProposalMailer:
     config: Config
     store: Store
     agendas: AgendaBackend
+    # The web app's addresses: each slot then links to its confirm page.
+    web: WebAddresses | None = None
 
     def _agenda_url(self, person: Person) -> str | None:
         return self.agendas.ensure(person, self.config.owner)
@@ -106,6 +114,7 @@ class ProposalMailer:
                 message_id=mid,
                 agenda_url=agenda_url,
                 reply_to=email.reply_to,
+                web=self._web_links(proposal, now),
             )
             return NewMail(key, mid, email.to, bytes(message))
 
@@ -121,6 +130,17 @@ class ProposalMailer:
             len(slots),
         )
         return True
+
+    def _web_links(self, proposal: Proposal, now: datetime) -> WebLinks | None:
+        if self.web is None:
+            return None
+        return WebLinks(
+            slots=tuple(
+                self.web.proposal(proposal, str(n)) for n in range(1, len(proposal.slots) + 1)
+            ),
+            dismiss=self.web.proposal(proposal, "dismiss"),
+            sign_in=self.web.sign_in(now + EMAIL_SIGN_IN),
+        )
 
     def accept(self, proposal: Proposal, person: Person, number: int, now: datetime) -> Slot:
         """Mark the proposal accepted and queue the invitation for slot ``number`` (1-based)

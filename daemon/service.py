@@ -42,6 +42,7 @@ from cadence.daemon.engine import Engine
 from cadence.daemon.interrupts import Stopping
 from cadence.daemon.notify import Notifier
 from cadence.daemon.steps import unexpected
+from cadence.daemon.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class Service:
         self._last_ping = float("-inf")
         self._reference = (0.0, 0.0)  # (wall, monotonic) seconds, to notice clock jumps
         self._last_result = "starting"
+        self._web: WebServer | None = None
 
     @property
     def engine(self) -> Engine:
@@ -109,6 +111,7 @@ class Service:
         self.engine.store  # noqa: B018 - open (and migrate) the database before READY
         previous = self._install_signal_handlers()
         try:
+            self._start_web()
             log.info(
                 "cadence daemon started: config %s, state %s, a cycle every %s",
                 self.config_path,
@@ -122,6 +125,8 @@ class Service:
         finally:
             self._stop_signal = self._stop_signal or "exit"  # later signals change nothing
             self.notifier.stopping()
+            if self._web is not None:
+                self._web.stop()
             self.engine.close()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -129,6 +134,20 @@ class Service:
                 self._grace.cancel()
         log.info("cadence daemon stopped")
         return 0
+
+    def _start_web(self) -> None:
+        """Serve the web app alongside the loop when the config asks for it; a web app
+        that cannot start is logged, and the cycles go on without it."""
+        if not self.engine.config.web.enabled:
+            return
+        web = WebServer(lambda: self.engine.config, self.clock)
+        try:
+            web.start()
+        except CadenceError as exc:
+            log.error("web app not started: %s", exc)
+            web.backend.close()
+            return
+        self._web = web
 
     def _install_signal_handlers(self) -> dict[int, Handler]:
         previous: dict[int, Handler] = {}
@@ -331,5 +350,10 @@ class Service:
             if old is not None:
                 old.close()
             log.info("config reloaded from %s", self.config_path)
+            if old is not None and (old.config.web.enabled, old.config.web.listen) != (
+                config.web.enabled,
+                config.web.listen,
+            ):
+                log.warning("web.enabled and web.listen take effect when the daemon restarts")
             self._next_cycle = time.monotonic()
         self.notifier.ready(self._status_line())

@@ -23,7 +23,7 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
@@ -220,6 +220,22 @@ class MarkdownAgendas:
         raise AgendaError(
             f"agenda {target} changed while a section was being added; will try again later"
         )
+
+    def edit(self, person: Person, change: Callable[[str], str]) -> str:
+        """Given a person and an edit (the document as it is now in, the new one out),
+        apply the edit to the file as it is when written: when someone saved the file
+        meanwhile, the edit is applied again to their version, so neither is lost.
+        Return the new text. Raise AgendaError when there is no agenda, or it keeps
+        changing; whatever ``change`` raises passes through, leaving the file as it was."""
+        target = self._target(person)
+        for _ in range(_ATTEMPTS):
+            before = _read(target)
+            if before is None:
+                raise AgendaError(f"agenda {target} does not exist (yet)")
+            after = change(before)
+            if after == before or _write(target, after, before):
+                return after
+        raise AgendaError(f"agenda {target} kept changing while being edited; try again")
 
     def text(self, person: Person) -> str | None:
         """Given a person, return their agenda's text, or None if there is none yet.

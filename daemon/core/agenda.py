@@ -222,6 +222,19 @@ def _first_names(person: Person, owner: Owner) -> tuple[str, str]:
     return first_theirs, first_mine
 
 
+def topic_names(person: Person, owner: Owner) -> tuple[str, str]:
+    """Given the person and the owner, return the names their topics headings carry
+    (``### Alice's topics``): the person's first, then the owner's."""
+    return _first_names(person, owner)
+
+
+def task_state(line: str) -> bool | None:
+    """Given one line, return whether it is a ticked action item (True), an open one
+    (False), or no action item at all (None)."""
+    parsed = _parse_task(line)
+    return None if parsed is None else parsed[0]
+
+
 def new_document(person: Person, owner: Owner) -> str:
     """Given the person and the owner, return the header of a new agenda document."""
     theirs = _display_name(person.name, person.email)

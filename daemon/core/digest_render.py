@@ -73,6 +73,8 @@ class Digest:
     proposals: tuple[tuple[Proposal, Person | None], ...]
     meetings: tuple[Meeting, ...]
     unconfirmed: tuple[UncertainEmail, ...] = ()
+    # A link that signs the owner in to the web app (None when it is off).
+    sign_in: str | None = None
 
     @property
     def overdue(self) -> tuple[Adherence, ...]:
@@ -150,6 +152,8 @@ def _text(digest: Digest) -> str:
         out += ["", "Emails that may not have arrived (the server never answered)"]
         for email in digest.unconfirmed:
             out += [f"  - {email.line()}", f"    {email.advice()}"]
+    if digest.sign_in:
+        out += ["", f"The same on your page: {clean(digest.sign_in)}"]
     return "\n".join([*out, "", "-- cadence", ""])
 
 
@@ -207,8 +211,14 @@ def _html(digest: Digest) -> str:
         f"<h2 {_H2}>Overdue</h2>{_list(overdue, 'Nobody.')}"
         f"<h2 {_H2}>Open proposals</h2>{_list(proposals, 'None.')}"
         f"<h2 {_H2}>The week ahead</h2>{_list(meetings, 'No 1:1s in the coming week.')}"
-        f"{unsure}<p {_MUTED}>-- cadence</p></body></html>\n"
+        f"{unsure}{_page(digest)}<p {_MUTED}>-- cadence</p></body></html>\n"
     )
+
+
+def _page(digest: Digest) -> str:
+    if not digest.sign_in:
+        return ""
+    return f"<p>{link_html(digest.sign_in, 'The same on your page')}</p>"
 
 
 def digest_email(

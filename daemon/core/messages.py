@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -167,6 +168,18 @@ def _link(url: str | None) -> str:
 
 
 _SHORTER = "a shorter 1:1 beats a skipped one"
+_BUTTON = (
+    "display:inline-block;margin:4px 0;padding:6px 12px;background:#1a56db;color:#ffffff;"
+    "border-radius:4px;text-decoration:none;font-weight:bold"
+)
+
+
+def _web_link(url: str) -> str:
+    """Given an address of the web app, return it when it is a web address, else ""."""
+    token = _token(url)
+    return token if token.lower().startswith(("https://", "http://")) else ""
+
+
 _P = '<p style="margin:0 0 12px 0">'
 _CODE = '<code style="font-family:monospace;background:#f3f4f6;padding:1px 4px">'
 
@@ -191,6 +204,16 @@ def _head(message: EmailMessage, sender: str, subject: str, message_id: str) -> 
     message["Message-ID"] = token if token.startswith("<") else f"<{token}>"
 
 
+@dataclass(frozen=True)
+class WebLinks:
+    """The web app's signed addresses for one proposal email: each slot's confirm
+    page (in slot order), the page that dismisses it, and a sign-in link."""
+
+    slots: tuple[str, ...]
+    dismiss: str
+    sign_in: str
+
+
 def proposal_email(
     proposal: Proposal,
     person: Person,
@@ -203,11 +226,13 @@ def proposal_email(
     accept_command: str = "cadence proposals accept {id} --slot {n}",
     notes: Sequence[str] = (),
     reply_to: str | None = None,
+    web: WebLinks | None = None,
 ) -> EmailMessage:
     """Given a proposal and who it concerns, return the email that asks the owner
     to pick one of its slots (text and HTML alternatives). With ``reply_to`` (an
     inbox cadence reads) it can be answered by reply: it says so, carries a
-    Reply-To, and each slot gets a ``mailto:`` link opening that reply."""
+    Reply-To, and each slot gets a ``mailto:`` link opening that reply. With
+    ``web`` (the web app's addresses) each slot links to the page that books it."""
     e = html.escape
     name, zone = _name(person), owner.zone
     period = _period(proposal, person.cadence, zone)
@@ -248,6 +273,10 @@ def proposal_email(
         if theirs:
             text.append(f"   ({name}: {theirs})")
             lines.append(f'<span style="color:#6b7280">({e(name)}: {e(theirs)})</span>')
+        book = _web_link(web.slots[n - 1]) if web and n <= len(web.slots) else ""
+        if book:
+            text.append(f"   book: {book}")
+            lines.append(f'<a href="{e(book, quote=True)}" style="{_BUTTON}">Book this time</a>')
         text += [f"   accept: {command}", ""]
         lines.append(f"accept: {_CODE}{e(command)}</code>")
         if reply:
@@ -259,9 +288,19 @@ def proposal_email(
     if reply:
         url = e(mailto(reply, subject, "dismiss", message_id), quote=True)
         outro[0] += f' or <a href="{url}" style="color:#1a56db">dismiss by email</a>'
+    drop = _web_link(web.dismiss) if web else ""
+    if drop:
+        text.append(f"Or dismiss it here: {drop}")
+        outro[0] += f' or <a href="{e(drop, quote=True)}" style="color:#1a56db">dismiss it here</a>'
     if link:
         text.append(f"Agenda: {link}")
         outro.append(f"Agenda: {_link(link)}")
+    page = _web_link(web.sign_in) if web else ""
+    if page:
+        text.append(f"Your 1:1s at a glance: {page}")
+        outro.append(
+            f'<a href="{e(page, quote=True)}" style="color:#1a56db">Your 1:1s at a glance</a>'
+        )
     text += [*([""] if extra else []), *extra]
     outro += [f'<span style="color:#6b7280">{e(note)}</span>' for note in extra]
 

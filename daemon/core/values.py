@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, time, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from cadence.daemon.core.model import WEEKDAYS
+from cadence.daemon.core.model import WEEKDAYS, Kind
+from cadence.daemon.core.urls import feed_url_problem
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -84,3 +86,74 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def parse_name(text: str) -> str:
+    """Given a person's name, return it with its spaces tidied; refuse an empty one."""
+    name = " ".join(text.split())
+    if not name:
+        raise ValueError(
+            "the name may not be empty; give the person's name as it appears in emails"
+        )
+    return name
+
+
+def parse_meeting_length(text: str) -> timedelta:
+    """Given a 1:1's length (``30m``, ``1h``), return it: whole minutes, at least 5."""
+    value = parse_duration(text)
+    if value.total_seconds() < 300 or value.total_seconds() % 60:
+        raise ValueError(f"{text!r} is too short or not whole minutes; use e.g. 30m or 45m")
+    return value
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """Given ``HOST:PORT`` (``127.0.0.1:8470``, ``[::1]:8470``, ``localhost:8470``),
+    return the host and the port."""
+    value = text.strip()
+    host, colon, port = value.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not colon or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"{text!r} is not HOST:PORT; write it like 127.0.0.1:8470 or [::1]:8470")
+    if any(c.isspace() or c in "/[]@" for c in host):
+        raise ValueError(f"{text!r}: {host!r} is not a host name or address")
+    return host, int(port)
+
+
+def parse_base_url(text: str) -> str:
+    """Given the address people reach the web app at (``https://cadence.example.com``,
+    perhaps with a path), return it without a trailing slash."""
+    value = text.strip()
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError:
+        raise ValueError(f"{text!r} has a port that is not a number from 1 to 65535") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(
+            f"{text!r} is not a web address; write it like https://cadence.example.com"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"{text!r}: a query, fragment or login has no place here")
+    if any(c.isspace() for c in value):
+        raise ValueError(f"{text!r}: spaces have no place in a web address")
+    return value.rstrip("/")
+
+
+def parse_kind(text: str) -> Kind:
+    """Given ``report``, ``manager``, ``peer``, ``cross-functional`` or ``skip-level``,
+    return the kind."""
+    try:
+        return Kind(text.strip().lower())
+    except ValueError:
+        kinds = ", ".join(k.value for k in Kind)
+        raise ValueError(f"{text!r} is not a kind; use one of {kinds}") from None
+
+
+def parse_feed(text: str) -> str:
+    """Given a busy feed's address or path, return it trimmed; the error never quotes
+    it back (the address may be a secret one)."""
+    problem = feed_url_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text.strip()

@@ -17,6 +17,7 @@ from cadence.daemon.store.people import People
 from cadence.daemon.store.proposals import Proposals
 from cadence.daemon.store.series import SeriesRecord, SeriesStore
 from cadence.daemon.store.unanswered import UnansweredGap, UnansweredGaps
+from cadence.daemon.store.web import WebState
 
 __all__ = [
     "AgendaDocument",
@@ -37,6 +38,7 @@ __all__ = [
     "Store",
     "UnansweredGap",
     "UnansweredGaps",
+    "WebState",
     "from_utc_text",
     "utc_text",
 ]
@@ -56,6 +58,7 @@ class Store:
         self.identity = Identity(self.db)
         self.inbox = InboxRecords(self.db, self.proposals)
         self.unanswered = UnansweredGaps(self.db)
+        self.web = WebState(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -212,6 +212,21 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sources ADD COLUMN suspect_reason TEXT;
     ALTER TABLE sources ADD COLUMN suspect_since TEXT;
     """,
+    # The web app: each person's agenda link (a random nonce, replaced when the
+    # link is rotated), and the owner's signed-in sessions (only a hash of each
+    # session's cookie is kept, so a copy of the database signs nobody in).
+    """
+    CREATE TABLE web_links (
+        person TEXT PRIMARY KEY,
+        nonce TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE web_sessions (
+        id_hash TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -529,3 +529,25 @@ def test_any_invitation_round_trips(person_name: str, owner_name: str, sequence:
         assert cn["mailto:alice@example.com"] == (
             messages.clean(person_name).replace('"', "'").replace("\\", "/") or "alice@example.com"
         )
+
+
+def test_with_the_web_app_each_slot_links_to_its_confirm_page() -> None:
+    base = "https://cadence.example.com"
+    web = messages.WebLinks(
+        slots=tuple(f"{base}/p/42/{n}/sig{n}" for n in (1, 2, 3)),
+        dismiss=f"{base}/p/42/dismiss/sigd",
+        sign_in=f"{base}/in/1800000000-sig",
+    )
+    text, page = parts(reparse(render(web=web)))
+    for n in (1, 2, 3):
+        assert (
+            f"   book: {base}/p/42/{n}/sig{n}\n   accept: cadence proposals accept 42 --slot {n}"
+            in text
+        )
+        assert f'<a href="{base}/p/42/{n}/sig{n}"' in page
+    assert page.count(">Book this time</a>") == 3
+    assert f"Or dismiss it here: {base}/p/42/dismiss/sigd" in text
+    assert f"Your 1:1s at a glance: {base}/in/1800000000-sig" in text
+    hostile = messages.WebLinks(slots=("javascript:alert(1)",), dismiss="data:x", sign_in="")
+    text, page = parts(render(web=hostile))
+    assert "javascript:" not in text + page and "data:x" not in text + page

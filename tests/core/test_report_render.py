@@ -281,3 +281,13 @@ def test_a_report_over_several_years_names_the_years() -> None:
     assert "Mon 29 Sep 2025 to Sun 22 Nov 2026" in title
     assert "Oct 2025" in months and "Jan 2026" in months
     assert "2025" not in render_text(sample(weeks=12))
+
+
+def test_the_digest_links_the_owners_page_when_the_web_app_is_on() -> None:
+    link = "https://cadence.example.com/in/1800000000-0123456789abcdef01234567"
+    found = mail(digest(sign_in=link))
+    text, page = found.get_body(("plain",)), found.get_body(("html",))
+    assert text is not None and page is not None
+    assert f"The same on your page: {link}" in text.get_content()
+    assert f'href="{link}"' in page.get_content()
+    assert "/in/" not in str(mail(digest()).get_body(("plain",)))

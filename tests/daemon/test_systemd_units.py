@@ -230,3 +230,17 @@ def test_user_unit_needs_no_privileges() -> None:
     # cadence command, which uses the XDG directories.
     assert "StateDirectory" not in service
     assert unit["Install"]["WantedBy"] == ["default.target"]
+
+
+@pytest.mark.parametrize("path", [SYSTEM_UNIT, USER_UNIT], ids=["system", "user"])
+def test_unit_lets_the_web_app_listen_on_loopback(path: Path) -> None:
+    # [web] enabled: the daemon listens on 127.0.0.1 (a reverse proxy in front). The
+    # sandbox must leave it IPv4/IPv6 sockets and loopback, and no network namespace.
+    service = parse_unit(path)["Service"]
+    families = " ".join(service.get("RestrictAddressFamilies", [])).split()
+    assert {"AF_INET", "AF_INET6"} <= set(families)
+    assert service.get("PrivateNetwork", ["no"]) == ["no"]
+    denied = " ".join(service.get("IPAddressDeny", [])).split()
+    allowed = " ".join(service.get("IPAddressAllow", [])).split()
+    if denied:
+        assert {"localhost"} & set(allowed) or {"127.0.0.1", "::1"} <= set(allowed)

@@ -354,3 +354,32 @@ def test_json_reports_a_broken_config_too(setup: Setup) -> None:
     (check,) = json.loads(result.stdout)
     assert check["check"] == "config" and not check["ok"]
     assert "schedule.buffr" in check["detail"] and check["fix"]
+
+
+def test_the_web_app_is_checked_when_it_is_on(setup: Setup) -> None:
+    from cadence.daemon.web.server import WebServer
+
+    port = free_port()
+    web = {"enabled": True, "listen": f"127.0.0.1:{port}"}
+    setup.extra = {"web": web}
+    found = lines(setup.doctor())
+    assert found["web"].startswith("FAIL") and f"127.0.0.1:{port}" in found["web"]
+    assert "`cadence daemon`" in found["web"] and "web.listen" in found["web"]
+
+    setup.write()
+    config = load_config(setup.config)
+    server = WebServer(lambda: config, lambda: NOW)
+    server.start()
+    try:
+        found = lines(setup.doctor())
+        assert found["web"].startswith("FAIL") and "web.base_url is not set" in found["web"]
+        setup.extra = {"web": {**web, "base_url": "https://cadence.example.com"}}
+        result = setup.doctor()
+        assert ok(result, "web"), result.output
+        assert "links use https://cadence.example.com" in lines(result)["web"]
+    finally:
+        server.stop()
+
+
+def test_the_web_app_is_not_checked_when_it_is_off(setup: Setup) -> None:
+    assert "web" not in lines(setup.doctor())
