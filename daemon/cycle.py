@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from cadence.daemon import unanswered
 from cadence.daemon.config import Config
 from cadence.daemon.core.actions import Action, answer, no_free_time
-from cadence.daemon.core.closing import closing_actions, reason_of
+from cadence.daemon.core.bookings import said_by_a_decline
+from cadence.daemon.core.closing import FILLED, booking_actions, closing_actions, reason_of
 from cadence.daemon.core.errors import AgendaError, CadenceError
 from cadence.daemon.core.model import (
     Gap,
@@ -34,14 +35,17 @@ from cadence.daemon.core.series import choose_start
 from cadence.daemon.core.slots import SlotRules, find_slots
 from cadence.daemon.cycle_report import CycleReport
 from cadence.daemon.digest import queue_digest
+from cadence.daemon.invitations import Invitations
 from cadence.daemon.outbox import RetryPolicy, deliver_due, settle_interrupted
 from cadence.daemon.reading import read_sources
 from cadence.daemon.steps import step
 from cadence.daemon.wiring import (
     HISTORY,
     OWNER_SOURCE,
+    PERIOD_SLACK,
     Services,
     busy_source,
+    owners_calendar,
 )
 from cadence.daemon.writing import (
     Busy,
@@ -94,7 +98,8 @@ def _fingerprint(svc: Services, people: Sequence[Person], now: datetime) -> str:
         for s in svc.store.observations.sources()
     }
     local_day = now.astimezone(svc.config.owner.zone).date().isoformat()
-    blob = json.dumps([local_day, sources, [repr(p) for p in people]], sort_keys=True)
+    bookings = svc.store.bookings.fingerprint()
+    blob = json.dumps([local_day, sources, [repr(p) for p in people], bookings], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -105,7 +110,7 @@ def plan(
     actions a cycle should take (a failure to learn busy time goes to ``report``)."""
     config, store, owner = svc.config, svc.store, svc.config.owner
     horizon = now + config.schedule.lookahead
-    occurrences = store.observations.occurrences(now - HISTORY, [OWNER_SOURCE])
+    occurrences = owners_calendar(store, config, now - HISTORY, horizon + PERIOD_SLACK)
     actions: list[Action] = []
     current: dict[str, Gap] = {}
     # Each person's 1:1s (and the live ones), worked out once: agendas, series
@@ -114,9 +119,10 @@ def plan(
     live = {p.email: [o for o in ones[p.email] if is_live(o, owner, p)] for p in people}
     booked = [o.interval for meetings in live.values() for o in meetings]
     ahead = now + config.agenda.prepare_ahead
+    bookings = store.bookings.all(include_closed=True)
     for person in people:
         for gap in find_gaps(person, owner, occurrences, now, horizon):
-            current[gap.key] = gap
+            current[gap.key] = said_by_a_decline(gap, ones[person.email], bookings, owner, person)
         for meeting in live[person.email]:
             if now <= meeting.start <= ahead:
                 actions.append(
@@ -129,6 +135,7 @@ def plan(
                 )
     by_email = {p.email: p for p in people}
     actions += closing_actions(store.proposals.all(), by_email, current, now, owner.zone)
+    actions += booking_actions(bookings, by_email, occurrences, owner, now)
     fresh = [g for k, g in current.items() if store.proposals.by_gap(k) is None]
     works: list[SeriesWork] = []
     if svc.writer is not None:
@@ -324,6 +331,22 @@ def _act(
             report.proposals_created += 1
     elif action.kind == "attach-agenda" and person and svc.writer:
         _attach(svc, person, action.events, now, report)
+    elif action.kind in ("cancel-booking", "end-booking") and action.booking:
+        _withdraw_booking(svc, action, now)
+
+
+def _withdraw_booking(svc: Services, action: Action, now: datetime) -> None:
+    """Cancel a booking that no longer applies, or end its series (DESIGN rule 9)."""
+    assert action.booking is not None
+    invitations = Invitations(svc.config, svc.store)
+    why = reason_of(action)
+    if action.kind == "end-booking" and action.cut is not None:
+        invitations.end(action.booking, action.cut, why.rsplit(": ", 1)[-1], now)
+        return
+    words = "This 1:1 is cancelled."
+    if why == FILLED:
+        words = "The 1:1 at its usual time takes place after all: this one is not needed."
+    invitations.cancel(action.booking, why, now, person_lines=[words])
 
 
 def _not_proposed(action: Action, error: Exception, report: CycleReport) -> None:

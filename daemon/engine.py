@@ -29,6 +29,7 @@ from cadence.daemon.calendars.google_writes import GoogleWriter
 from cadence.daemon.calendars.ics import IcsCalendar
 from cadence.daemon.clock import Clock, system_clock
 from cadence.daemon.config import Config
+from cadence.daemon.core.bookings import Booking
 from cadence.daemon.core.counter import organized_by_owner
 from cadence.daemon.core.dates import day_time
 from cadence.daemon.core.errors import (
@@ -68,6 +69,7 @@ from cadence.daemon.google.api import service
 from cadence.daemon.google.auth import authorize, load_credentials
 from cadence.daemon.inbox import INBOX_SOURCE, InboxReport, build_inbox, check_inbox
 from cadence.daemon.interrupts import Stopping
+from cadence.daemon.invitations import Invitations
 from cadence.daemon.mail import Transport
 from cadence.daemon.mail.inbox import Inbox
 from cadence.daemon.mail.maildir import MaildirTransport
@@ -84,9 +86,10 @@ from cadence.daemon.people_changes import (
 )
 from cadence.daemon.proposing import Accepted, ProposalMailer, organizers_event
 from cadence.daemon.queued_mail import QueuedEmail, confirm, listing, resend, unconfirmed
+from cadence.daemon.sharing import shareable_agenda_url
 from cadence.daemon.steps import unexpected
 from cadence.daemon.store import SeriesRecord, Store
-from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
+from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, PERIOD_SLACK, Services, owners_calendar
 from cadence.daemon.writing import series_spec
 
 log = logging.getLogger(__name__)
@@ -480,14 +483,14 @@ class Engine:
         number: int = 1,
         *,
         fresh: bool = False,
-        within: Callable[[], None] | None = None,
+        within: Callable[[Accepted], None] | None = None,
     ) -> Accepted:
         """Accept slot ``number`` after checking it is still free in the latest feed
         (read now, unless ``fresh``: the sources were just read); then move the meeting
-        (a writable calendar), invite the person (a feed), or, for a 1:1 the owner does
-        not organize, ask its organizer to move it; return which. ``within`` runs
-        inside the transaction that records the acceptance (raising there undoes it).
-        Raise SlotUnavailableError when the slot is taken."""
+        (a writable calendar), invite the person (a feed: a booking), or, for a 1:1 the
+        owner does not organize, ask its organizer to move it; return which. ``within``
+        runs inside the transaction that records the acceptance, given what it did
+        (raising there undoes it). Raise SlotUnavailableError when the slot is taken."""
         proposal = self._live_proposal(proposal_id)
         if not 1 <= number <= len(proposal.slots):
             raise UsageError(
@@ -513,20 +516,22 @@ class Engine:
             # Not the owner's meeting: moving her copy would move nothing for the
             # organizer. Ask the organizer instead.
             event = organizers_event(meant, self.writer)
+            accepted = Accepted(slot, "asked", event.organizer)
             with self.store.db.transaction():
                 services.mailer.ask_organizer(proposal, person, number, event, now)
                 if within is not None:
-                    within()
-            accepted = Accepted(slot, "asked", event.organizer)
+                    within(accepted)
         elif self.writer is not None:
-            moved = self._write_accepted(proposal, person, number, now, meant, within)
-            accepted = Accepted(slot, "moved" if moved else "created", person.email)
+            accepted = self._write_accepted(proposal, person, number, now, meant, within)
         else:
+            url = shareable_agenda_url(self.config, self.agendas, person)
             with self.store.db.transaction():
-                services.mailer.accept(proposal, person, number, now)
+                booking = Invitations(self.config, self.store).book(
+                    proposal, person, number, now, url
+                )
+                accepted = Accepted(slot, "invited", person.email, booking.id)
                 if within is not None:
-                    within()
-            accepted = Accepted(slot, "invited", person.email)
+                    within(accepted)
         if now <= slot.start <= now + self.config.agenda.prepare_ahead:
             self.agendas.prepare(person, self.config.owner, slot.start)
         deliver_due(self.store.outbox, self.transport, now, retry_policy(self.config))
@@ -539,14 +544,15 @@ class Engine:
         number: int,
         now: datetime,
         meant: Occurrence | None,
-        within: Callable[[], None] | None = None,
-    ) -> bool:
+        within: Callable[[Accepted], None] | None = None,
+    ) -> Accepted:
         """Move the cancelled instance to the chosen slot in the calendar (or create a
         single event when there is no instance to move); Google tells the person.
-        Return whether a meeting was moved."""
+        Return which it was."""
         assert self.writer is not None
         owner, slot = self.config.owner, proposal.slots[number - 1]
-        url = self.agendas.ensure(person, owner)
+        # The person sees the event: only a link they can open (DESIGN rule 13).
+        url = shareable_agenda_url(self.config, self.agendas, person)
         if proposal.reason is Reason.NO_SERIES:
             # Made before the calendar was writable: the slot starts the series.
             spec = series_spec(person, owner, slot.start, url)
@@ -579,29 +585,32 @@ class Engine:
             self.store.proposals.set_status(
                 proposal.id, ProposalStatus.ACCEPTED, now, accepted_slot=number
             )
+            accepted = Accepted(slot, "moved" if moved else "created", person.email)
             if within is not None:
-                within()
+                within(accepted)
         log.info(
             "proposal #%d accepted: %s %s",
             proposal.id,
             "moved the meeting to" if moved else "created a meeting at",
             slot.start,
         )
-        return moved
+        return accepted
 
     def _cancelled_occurrence(self, proposal: Proposal, person: Person) -> Occurrence | None:
         if proposal.cancelled_start is None:
             return None
-        occurrences = self.store.observations.occurrences(proposal.period.start, [OWNER_SOURCE])
+        until = proposal.period.end + PERIOD_SLACK
+        occurrences = owners_calendar(self.store, self.config, proposal.period.start, until)
         for occurrence in one_on_ones(person, self.config.owner, occurrences):
             if occurrence.original_start == proposal.cancelled_start:
                 return occurrence
         return None
 
     def _still_free(self, services: Services, slot: Slot, person: Person, now: datetime) -> bool:
-        config, obs = self.config, self.store.observations
+        config = self.config
         window = Interval(slot.start - config.schedule.buffer, slot.end + config.schedule.buffer)
-        occurrences = obs.occurrences(window.start - config.schedule.lookahead, [OWNER_SOURCE])
+        since = window.start - config.schedule.lookahead
+        occurrences = owners_calendar(self.store, config, since, window.end + PERIOD_SLACK)
         day_booked = [
             o.interval
             for p in self.people()
@@ -627,6 +636,13 @@ class Engine:
             if within is not None:
                 within()
         return self.proposal(proposal_id)
+
+    # -- bookings -----------------------------------------------------------
+
+    def bookings(self, *, include_closed: bool = False) -> list[Booking]:
+        """What cadence arranged by invitation: the bookings still standing (invited,
+        accepted, tentative), or all of them."""
+        return self.store.bookings.all(include_closed=include_closed)
 
     # -- agenda -------------------------------------------------------------
 

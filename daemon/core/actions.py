@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cadence.daemon.core.bookings import Booking
 from cadence.daemon.core.dates import day_time, span_text
 from cadence.daemon.core.model import Gap, Person, Proposal, Reason, Slot
 from cadence.daemon.core.slots import SHORTEST
@@ -19,7 +20,9 @@ class Action:
     proposed, the gap is listed as unanswered), ``supersede``, ``withdraw``,
     ``expire``, ``prepare-agenda``, and on a writable calendar
     ``create-series``, ``split-series`` (end ``series`` before ``cut``, then
-    create), ``attach-agenda`` (to ``events``).
+    create), ``attach-agenda`` (to ``events``); for what cadence arranged by
+    invitation, ``cancel-booking`` (METHOD:CANCEL) and ``end-booking`` (an UNTIL
+    before ``cut``).
     """
 
     kind: str
@@ -33,6 +36,7 @@ class Action:
     series: str | None = None
     cut: datetime | None = None
     events: tuple[str, ...] = ()
+    booking: Booking | None = None
 
     def describe(self) -> str:
         return f"{self.kind:<15} {self.person:<28} {self.detail}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import unicodedata
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ import icalendar
 from cadence.daemon.core.headers import mailbox, set_addresses
 from cadence.daemon.core.model import Cadence, Owner, Person, Proposal, Reason, Slot, Unit
 from cadence.daemon.core.reply_links import mailto, reply_hint
-from cadence.daemon.core.series import nth_weekday, rrule
+from cadence.daemon.core.series import nth_weekday
 
 PRODID = "-//cadence//cadence 1:1 keeper//EN"
 # Spelled out rather than strftime("%a"), which follows the process locale.
@@ -307,113 +307,6 @@ def event_description(person: Person, owner: Owner, agenda_url: str | None, *, s
     if agenda_url and _token(agenda_url):
         parts.append(agenda_line(agenda_url))
     return "\n\n".join(parts)
-
-
-def invitation(
-    proposal: Proposal,
-    slot: Slot,
-    person: Person,
-    owner: Owner,
-    *,
-    agenda_url: str | None,
-    stamp: datetime,
-    sequence: int = 0,
-) -> bytes:
-    """Given an accepted proposal and its chosen slot, return an iTIP REQUEST
-    (RFC 5546) holding one VEVENT, recurring for a no-series proposal."""
-    name, owner_name = _name(person), _name(owner)
-    link = _token(agenda_url or "")
-    calendar = icalendar.Calendar()
-    for key, value in (("prodid", PRODID), ("version", "2.0"), ("calscale", "GREGORIAN")):
-        calendar.add(key, value)
-    calendar.add("method", "REQUEST")
-    event = icalendar.Event()
-    event.add("uid", proposal.invitation_uid)
-    event.add("sequence", sequence)
-    event.add("dtstamp", stamp.astimezone(UTC))
-    if proposal.reason is Reason.NO_SERIES:
-        # A series must follow the owner's wall clock across DST, so it is written
-        # in the owner's TZID with a VTIMEZONE rather than in UTC.
-        start = slot.start.astimezone(owner.zone)
-        event.add("dtstart", start)
-        event.add("dtend", slot.end.astimezone(owner.zone))
-        event.add("rrule", rrule(person.cadence, start))
-        first, last = date(start.year, 1, 1), date(start.year + 15, 1, 1)
-        zone = icalendar.Timezone.from_tzid(owner.timezone, first_date=first, last_date=last)
-        calendar.add_component(zone)
-    else:
-        event.add("dtstart", slot.start.astimezone(UTC))
-        event.add("dtend", slot.end.astimezone(UTC))
-    event.add("summary", event_summary(person, owner))
-    event.add("organizer", _address(owner.email, owner_name))
-    them = {"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION"}
-    event.add("attendee", _address(person.email, name, **them, RSVP="TRUE"))
-    event.add("attendee", _address(owner.email, owner_name, **them | {"PARTSTAT": "ACCEPTED"}))
-    event.add("x-cadence-person", _token(person.email))
-    if link:
-        event.add("url", link)
-        event.add("attach", link)
-    series = proposal.reason is Reason.NO_SERIES
-    event.add("description", event_description(person, owner, link, series=series))
-    event.add("status", "CONFIRMED")
-    event.add("transp", "OPAQUE")
-    calendar.add_component(event)
-    ics: bytes = calendar.to_ical()
-    return ics
-
-
-def invitation_email(
-    proposal: Proposal,
-    slot: Slot,
-    person: Person,
-    owner: Owner,
-    *,
-    sender: str,
-    message_id: str,
-    agenda_url: str | None,
-    stamp: datetime,
-    sequence: int = 0,
-) -> EmailMessage:
-    """Given an accepted proposal and its slot, return the iMIP email (RFC 6047)
-    that invites the person, with a copy to the owner."""
-    ics = invitation(
-        proposal, slot, person, owner, agenda_url=agenda_url, stamp=stamp, sequence=sequence
-    )
-    title = event_summary(person, owner)
-    when, theirs = _when(proposal, slot, person, owner)
-    text = [title, f"When: {when} ({owner.zone.key})"]
-    if theirs:
-        text.append(f"      {theirs}")
-    if agenda_url and _token(agenda_url):
-        text.append(agenda_line(agenda_url))
-    text.append("Accept or decline in your calendar.")
-    owner_address = (clean(owner.name), _token(owner.email))
-
-    message = EmailMessage()
-    _head(message, sender, f"Invitation: {title} @ {when} ({owner.zone.key})", message_id)
-    set_addresses(message, "To", [(clean(person.name), _token(person.email))])
-    set_addresses(message, "Cc", [owner_address])
-    # Calendar replies go to the ORGANIZER (the owner); a plain reply should as well.
-    set_addresses(message, "Reply-To", [owner_address])
-    message["Date"] = format_datetime(stamp.astimezone(owner.zone))
-    message["X-Cadence-Proposal"] = str(proposal.id)
-    # The structure Google Calendar itself sends, which Gmail, Outlook, Apple Mail
-    # and Thunderbird all show with accept/decline:
-    #   multipart/mixed
-    #     multipart/alternative: text/plain, text/calendar; method=REQUEST
-    #     application/ics "invite.ics" (for clients that only offer attachments)
-    # base64 keeps the calendar's CRLF line ends and UTF-8 bytes exact.
-    message.set_content("\n".join(text) + "\n")
-    calendar_params = {"method": "REQUEST", "charset": "UTF-8"}
-    message.add_alternative(ics, maintype="text", subtype="calendar", params=calendar_params)
-    name = {"name": "invite.ics"}
-    message.add_attachment(
-        ics, maintype="application", subtype="ics", filename="invite.ics", params=name
-    )
-    for part in message.walk():
-        if part is not message:
-            del part["MIME-Version"]  # meaningful on the top-level message only
-    return message
 
 
 def alert_email(
