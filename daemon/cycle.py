@@ -13,26 +13,24 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from cadence.daemon import unanswered
+from cadence.daemon.answering import availability, options_for, slot_rules, slots_for
 from cadence.daemon.config import Config
-from cadence.daemon.core.actions import Action, answer, no_free_time
+from cadence.daemon.core.actions import Action, answer
 from cadence.daemon.core.bookings import said_by_a_decline
 from cadence.daemon.core.closing import FILLED, booking_actions, closing_actions, reason_of
 from cadence.daemon.core.errors import AgendaError, CadenceError
 from cadence.daemon.core.model import (
     Gap,
-    Interval,
     Occurrence,
     Person,
     ProposalStatus,
     Reason,
-    Slot,
 )
 from cadence.daemon.core.reconcile import find_gaps, is_live, one_on_ones
 from cadence.daemon.core.series import choose_start
-from cadence.daemon.core.slots import SlotRules, find_slots
 from cadence.daemon.cycle_report import CycleReport
 from cadence.daemon.digest import queue_digest
 from cadence.daemon.invitations import Invitations
@@ -44,7 +42,6 @@ from cadence.daemon.wiring import (
     OWNER_SOURCE,
     PERIOD_SLACK,
     Services,
-    busy_source,
     owners_calendar,
 )
 from cadence.daemon.writing import (
@@ -70,17 +67,6 @@ __all__ = [
     "run_cycle",
     "slot_rules",
 ]
-
-
-def slot_rules(config: Config) -> SlotRules:
-    """Return the slot rules the config's [schedule] sets."""
-    return SlotRules(
-        hours=config.schedule.hours,
-        zone=config.owner.zone,
-        buffer=config.schedule.buffer,
-        max_per_day=config.schedule.max_per_day,
-        min_notice=config.schedule.min_notice,
-    )
 
 
 def retry_policy(config: Config) -> RetryPolicy:
@@ -159,11 +145,10 @@ def plan(
             fresh, works = [], []
     for gap in fresh:
         person = by_email[gap.person]
-        slots = tuple(_slots_for(svc, person, gap, booked, now, busy))
+        slots = slots_for(svc, person, gap, booked, now, busy)
         notes = (hidden_note(person),) if person.email in busy.hidden else ()
-        actions.append(answer(person, gap, slots, owner.zone, notes))
-        if not slots and report is not None:
-            report.unanswered[gap.key] = no_free_time(person, gap, owner.zone)
+        options = () if slots else options_for(svc, person, gap, booked, now, report)
+        actions.append(answer(person, gap, slots, owner.zone, notes, options=options))
     rules = slot_rules(config)
     for work in works:
         start = choose_start(
@@ -217,51 +202,6 @@ def _series_works(
         for person in people
     ]
     return [w for w in works if w is not None]
-
-
-def availability(
-    svc: Services, people: Sequence[Person], spans: Sequence[Interval], now: datetime
-) -> Busy:
-    """Return the busy time slot searches over ``spans`` need: the owner's and each
-    person's. On a writable calendar it comes from one free/busy query for all of
-    them (the owner's calendar is read incrementally, which tells no busy time);
-    otherwise from the last full read. A person's busy feed adds to either."""
-    store = svc.store.observations
-    start = max(now, min(s.start for s in spans))
-    window = Interval(start, max(start + timedelta(days=1), *(s.end for s in spans)))
-    feeds = {p.email: store.busy(busy_source(p), window) for p in people if p.busy_feed}
-    if svc.writer is None:
-        return Busy(owner=store.busy(OWNER_SOURCE, window), people=feeds)
-    mine = svc.writer.owner_calendar
-    found = svc.writer.availability([mine, *(p.email for p in people)], window)
-    return Busy(
-        owner=found.of(mine),
-        people={p.email: found.of(p.email) + feeds.get(p.email, []) for p in people},
-        hidden=found.hidden - {mine},
-    )
-
-
-def _slots_for(
-    svc: Services,
-    person: Person,
-    gap: Gap,
-    booked: Sequence[Interval],
-    now: datetime,
-    busy: Busy,
-) -> list[Slot]:
-    """Return the ranked free slots for a gap; ``booked`` are the owner's live 1:1s."""
-    period = gap.period
-    # The time that was cancelled or declined is the one time known not to work.
-    dropped = [gap.occurrence.interval] if gap.occurrence else []
-    return find_slots(
-        period,
-        person,
-        slot_rules(svc.config),
-        now=now,
-        busy=[*busy.owner, *dropped],
-        person_busy=busy.of(person),
-        booked=[b for b in booked if period.overlaps(b)],
-    )
 
 
 def execute(
@@ -324,10 +264,13 @@ def _act(
     elif action.kind == "prepare-agenda" and person and action.meeting_start:
         if svc.agendas.prepare(person, svc.config.owner, action.meeting_start):
             report.agenda_sections += 1
-    elif action.kind == "no-free-time":
-        log.warning("no free time for %s: %s", action.person, action.detail)
-    elif action.kind == "propose" and person and action.gap:
-        if svc.mailer.create(person, action.gap, action.slots, now, action.notes):
+    elif action.kind in ("propose", "no-free-time") and person and action.gap:
+        nothing_fits = action.kind == "no-free-time"
+        if nothing_fits:
+            log.warning("no free time for %s: %s", action.person, action.detail)
+        if svc.mailer.create(
+            person, action.gap, action.slots, now, action.notes, no_free_time=nothing_fits
+        ):
             report.proposals_created += 1
     elif action.kind == "attach-agenda" and person and svc.writer:
         _attach(svc, person, action.events, now, report)
@@ -350,7 +293,7 @@ def _withdraw_booking(svc: Services, action: Action, now: datetime) -> None:
 
 
 def _not_proposed(action: Action, error: Exception, report: CycleReport) -> None:
-    if action.kind == "propose" and action.gap is not None:
+    if action.kind in ("propose", "no-free-time") and action.gap is not None:
         report.unanswered[action.gap.key] = f"the proposal could not be made ({error})"
 
 

@@ -51,6 +51,7 @@ from cadence.daemon.core.model import (
     Reason,
     Slot,
 )
+from cadence.daemon.core.nearest import widened
 from cadence.daemon.core.reconcile import is_live, one_on_ones
 from cadence.daemon.core.report import Report
 from cadence.daemon.core.series import event_id, settings_of
@@ -618,10 +619,12 @@ class Engine:
             if is_live(o, config.owner, p)
         ]
         busy = availability(services, [person], [window], min(now, window.start))
+        # An option offered outside the working hours is checked by the hours it bent.
+        rules = widened(slot_rules(config)) if slot.bends == "hours" else slot_rules(config)
         return slot_is_free(
             slot,
             person,
-            slot_rules(config),
+            rules,
             now=now,
             busy=busy.owner,
             person_busy=busy.of(person),

@@ -77,9 +77,13 @@ class ProposalMailer:
         slots: Sequence[Slot],
         now: datetime,
         notes: Sequence[str] = (),
+        *,
+        no_free_time: bool = False,
     ) -> bool:
         """Record a proposal for the gap with its email queued (``notes`` are said in the
-        email); return False if the gap already had one (then nothing is written)."""
+        email; with ``no_free_time`` the slots are the nearest options for a gap no slot
+        fits, and the email says so); return False if the gap already had one (then
+        nothing is written)."""
         agenda_url = self._agenda_url(person)
         email = self.config.email
         draft = Proposal(
@@ -93,6 +97,7 @@ class ProposalMailer:
             cancelled_start=gap.occurrence.original_start if gap.occurrence else None,
             created_at=now,
             notes=tuple(notes),
+            no_free_time=no_free_time,
         )
 
         def render(proposal: Proposal) -> NewMail:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import unicodedata
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
@@ -191,6 +191,72 @@ def _head(message: EmailMessage, sender: str, subject: str, message_id: str) -> 
     message["Message-ID"] = token if token.startswith("<") else f"<{token}>"
 
 
+_BENT = {
+    "hours": "outside your working hours",
+    "next-period": "early in the next period",
+}
+
+
+def _nothing_fits(proposal: Proposal, person: Person, zone: ZoneInfo) -> str:
+    period = _period(proposal, person.cadence, zone)
+    shortest = int(max(person.duration / 2, timedelta(minutes=15)).total_seconds() // 60)
+    return (
+        f"No free time fits your rules in {period}: not even a {shortest}-minute slot fits "
+        "the working hours, the notice and everyone's busy time."
+    )
+
+
+def _slot_label(slot: Slot, person: Person) -> str:
+    """What a slot's line says besides its time: shorter than usual, or the rule an
+    option for lack of free time bends."""
+    usual = int(person.duration.total_seconds() // 60)
+    label = ""
+    if slot.shorter:
+        minutes = int(slot.duration.total_seconds() // 60)
+        label = f"{minutes} min, shorter than the usual {usual}: {_SHORTER}"
+    if slot.bends in _BENT:
+        label = f"{_BENT[slot.bends]}; {label}" if label else _BENT[slot.bends]
+    return f"({label})" if label else ""
+
+
+def slot_entries(
+    proposal: Proposal,
+    person: Person,
+    owner: Owner,
+    *,
+    subject: str,
+    message_id: str,
+    reply_to: str | None,
+    accept_command: str = "cadence proposals accept {id} --slot {n}",
+) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Given a proposal, return its slots as an email lists them: the text lines, and
+    per slot the HTML lines (its time and what it bends, the person's clock, the
+    command that books it and, with ``reply_to``, the ``mailto:`` link that books it
+    by reply). Every way to book a slot is added here, once per slot."""
+    e = html.escape
+    name = _name(person)
+    text: list[str] = []
+    html_slots: list[tuple[str, ...]] = []
+    for n, slot in enumerate(proposal.slots, start=1):
+        when, theirs = _when(proposal, slot, person, owner)
+        command = accept_command.format(id=proposal.id, n=n)
+        label = _slot_label(slot, person)
+        text.append(f"{n}. {when} {label}".rstrip())
+        lines = [f"<strong>{e(when)}</strong>"]
+        if label:
+            lines[0] += f' <span style="color:#b45309">{e(label)}</span>'
+        if theirs:
+            text.append(f"   ({name}: {theirs})")
+            lines.append(f'<span style="color:#6b7280">({e(name)}: {e(theirs)})</span>')
+        text += [f"   accept: {command}", ""]
+        lines.append(f"accept: {_CODE}{e(command)}</code>")
+        if reply_to:
+            url = e(mailto(reply_to, subject, str(n), message_id), quote=True)
+            lines.append(f'<a href="{url}" style="color:#1a56db">Book this time by email</a>')
+        html_slots.append(tuple(lines))
+    return text, html_slots
+
+
 def proposal_email(
     proposal: Proposal,
     person: Person,
@@ -218,42 +284,37 @@ def proposal_email(
     dismiss = dismiss.format(id=proposal.id)
     link = _token(agenda_url or "")
     extra = [n for n in dict.fromkeys(clean(n) for n in (*proposal.notes, *notes)) if n]
-    usual = int(person.duration.total_seconds() // 60)
 
+    count = len(proposal.slots)
+    if proposal.no_free_time:
+        intro += f" {_nothing_fits(proposal, person, zone)}"
     if not proposal.slots:
         ask = f"cadence found no free time in {period}; please pick a time with {name} yourself."
+    elif proposal.no_free_time:
+        ask = f"The nearest times cadence can offer, each bending one rule (times in {zone.key}):"
     elif proposal.reason is Reason.NO_SERIES:
         ask = f"Pick a time to start the series (times in {zone.key}):"
     else:
         ask = f"Pick a new time so it is not skipped (times in {zone.key}, {period}):"
-    count = len(proposal.slots)
     offer = f"{count} new time{'s' if count != 1 else ''}" if count else "no free time found"
     if count and proposal.reason is Reason.NO_SERIES:
         offer = f"{count} time{'s' if count != 1 else ''} to start {series_words(person.cadence)}"
+    if count and proposal.no_free_time:
+        offer = f"no free time; {count} nearest option{'s' if count != 1 else ''}"
     subject = f"1:1 with {name}: {headline} — {offer}"
     reply = _token(reply_to or "")
     hint = [reply_hint(count)] if reply else []
-    text, html_slots = [intro, "", *hint, *([""] if hint else []), ask, ""], []
-    for n, slot in enumerate(proposal.slots, start=1):
-        when, theirs = _when(proposal, slot, person, owner)
-        command = accept_command.format(id=proposal.id, n=n)
-        short = ""
-        if slot.shorter:
-            minutes = int(slot.duration.total_seconds() // 60)
-            short = f"({minutes} min, shorter than the usual {usual}: {_SHORTER})"
-        text.append(f"{n}. {when} {short}".rstrip())
-        lines = [f"<strong>{e(when)}</strong>"]
-        if short:
-            lines[0] += f' <span style="color:#b45309">{e(short)}</span>'
-        if theirs:
-            text.append(f"   ({name}: {theirs})")
-            lines.append(f'<span style="color:#6b7280">({e(name)}: {e(theirs)})</span>')
-        text += [f"   accept: {command}", ""]
-        lines.append(f"accept: {_CODE}{e(command)}</code>")
-        if reply:
-            url = e(mailto(reply, subject, str(n), message_id), quote=True)
-            lines.append(f'<a href="{url}" style="color:#1a56db">Book this time by email</a>')
-        html_slots.append(tuple(lines))
+    text = [intro, "", *hint, *([""] if hint else []), ask, ""]
+    slot_text_lines, html_slots = slot_entries(
+        proposal,
+        person,
+        owner,
+        subject=subject,
+        message_id=message_id,
+        reply_to=reply or None,
+        accept_command=accept_command,
+    )
+    text += slot_text_lines
     text.append(f"None of these? Dismiss: {dismiss}")
     outro = [f"None of these? Dismiss: {_CODE}{e(dismiss)}</code>"]
     if reply:

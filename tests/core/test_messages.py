@@ -286,3 +286,27 @@ def test_any_names_leave_headers_intact(person_name: str, owner_name: str, note:
         for value in parsed.values():
             assert "\r" not in value and "\n" not in value
         assert parsed["Message-ID"] == message["Message-ID"]
+
+
+def test_no_free_time_offers_the_nearest_options_each_saying_what_it_bends() -> None:
+    options = (
+        Slot(at(24, 10), at(24, 10, 15), shorter=True, bends="shorter"),
+        Slot(at(25, 7, 30), at(25, 8), bends="hours"),
+        Slot(at(30, 9), at(30, 9, 30), bends="next-period"),
+    )
+    message = render(proposal(slots=options, no_free_time=True), reply_to="cadence@example.com")
+    assert message["Subject"] == (
+        "1:1 with Alice Example: cancelled on Tue 24 Nov — no free time; 3 nearest options"
+    )
+    text, page = parts(message)
+    for body in (text, page):
+        assert "No free time fits your rules in the week of Mon 23 Nov" in body
+        assert "not even a 15-minute slot fits" in body
+        assert "15 min, shorter than the usual 30" in body
+        assert "outside your working hours" in body
+        assert "early in the next period" in body
+    assert "Reply to this email with 1, 2 or 3 to book that time" in text
+    assert "1. Tue 24 Nov 2026, 10:00–10:15 (15 min, shorter than the usual 30" in text
+    assert "2. Wed 25 Nov 2026, 07:30–08:00 (outside your working hours)" in text
+    assert "3. Mon 30 Nov 2026, 09:00–09:30 (early in the next period)" in text
+    assert page.count("Book this time by email") == 3
