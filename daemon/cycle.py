@@ -36,6 +36,7 @@ from cadence.daemon.digest import queue_digest
 from cadence.daemon.invitations import Invitations
 from cadence.daemon.outbox import RetryPolicy, deliver_due, settle_interrupted
 from cadence.daemon.reading import read_sources
+from cadence.daemon.sharing import shareable, shareable_agenda_url
 from cadence.daemon.steps import step
 from cadence.daemon.wiring import (
     HISTORY,
@@ -165,7 +166,7 @@ def plan(
     if svc.writer is not None and config.agenda.backend != "none":
         attached = store.series.attached()
         for person in people:
-            url = svc.agendas.url(person)
+            url = shareable(svc.agendas.url(person))  # the person sees the event
             attach = attach_action(person, owner, live[person.email], attached, url, now)
             if attach is not None:
                 actions.append(attach)
@@ -313,7 +314,7 @@ def _attach(
 ) -> None:
     """Link the person's agenda from the events; remember those that have it."""
     assert svc.writer is not None
-    url = svc.agendas.ensure(person, svc.config.owner)
+    url = shareable_agenda_url(svc.config, svc.agendas, person)
     if url is None:
         return
     failures = svc.writer.attach(events, url)

@@ -19,6 +19,7 @@ from cadence.daemon.core.counter import OrganizersEvent, move_request_email
 from cadence.daemon.core.identity import message_id as derived_message_id
 from cadence.daemon.core.messages import alert_email, proposal_email
 from cadence.daemon.core.model import Gap, Occurrence, Person, Proposal, ProposalStatus, Slot
+from cadence.daemon.sharing import shareable_agenda_url
 from cadence.daemon.store import NewMail, Store
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ class ProposalMailer:
             owner,
             sender=email.sender,
             message_id=mid,
-            agenda_url=self._agenda_url(person),
+            agenda_url=shareable_agenda_url(self.config, self.agendas, person),
             stamp=now,
         )
         self.store.proposals.set_status(

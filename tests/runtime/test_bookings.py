@@ -37,7 +37,12 @@ class World:
     """The owner's feed file, the engine at a settable time, the mail it sent and the
     inbox replies arrive in."""
 
-    def __init__(self, tmp: Path, email_settings: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        email_settings: dict[str, Any] | None = None,
+        base_url: str | None = "https://wiki.example.com/1on1/",
+    ) -> None:
         self.tmp = tmp
         self.now = NOW
         self.feed(alice_series(cancelled=[NEXT_WEEK]))
@@ -50,7 +55,7 @@ class World:
             tmp,
             {
                 "calendar": {"ics": {"url": "feed.ics"}},
-                "agenda": {"directory": "agendas", "base_url": "https://wiki.example.com/1on1/"},
+                "agenda": {"directory": "agendas", "base_url": base_url},
                 "email": settings,
             },
         )
@@ -372,3 +377,17 @@ def test_the_schema_keeps_bookings_in_their_own_table(world: World) -> None:
                                                    "weekly|1|10:00|30")]  # fmt: skip
     assert keys[1:] == ["booking:1:0:request:person", "booking:1:0:request:owner"]
     assert json.dumps(world.bookings())  # the listing is JSON as it is
+
+
+def test_without_a_web_address_nothing_sent_to_the_person_points_at_the_owner_s_disk(
+    tmp_path: Path,
+) -> None:
+    world = World(tmp_path, base_url=None)
+    world.engine.sync()
+    booked(world)
+    proposal, invitation, copy = world.mails()
+    assert "file://" in proposal.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    for message in (invitation, copy):
+        assert "file:" not in message.as_string()
+        _, event = ics_of(message)
+        assert "URL" not in event and "ATTACH" not in event
