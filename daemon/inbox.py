@@ -155,7 +155,13 @@ class _Reader:
         owner = self.owner_addresses()
         verdict = triage(mail, owner, found)
         if verdict.kind is Kind.IGNORE:
-            self._record(ref, mail, "ignore", None, verdict.why, mark=False)
+            why = verdict.why
+            if mail.from_cadence and self._arrived(mail):
+                why += "; it arrived, so the email is no longer unconfirmed"
+            self._record(ref, mail, "ignore", None, why, mark=False)
+            if why != verdict.why:
+                self._ignored(mail, why)
+                return
             forged = bool(found) and not mail.from_cadence and mail.sender not in owner
             self._ignored(mail, verdict.why, forged=forged)
         elif verdict.kind is Kind.CALENDAR:
@@ -167,6 +173,14 @@ class _Reader:
         else:
             assert verdict.proposal is not None and verdict.unanswerable is not None
             self._answer(ref, mail, verdict.proposal, verdict, verdict.unanswerable)
+
+    def _arrived(self, mail: Incoming) -> bool:
+        """An email of cadence's own in the inbox (the owner's mailbox, or a copy to it)
+        settles the uncertainty of an unconfirmed delivery: it did arrive."""
+        if mail.message_id is None or not self.store.outbox.settle_delivered(mail.message_id):
+            return False
+        log.info("inbox: an unconfirmed email arrived after all; recorded as sent")
+        return True
 
     def _record(
         self, ref: str, mail: Incoming, action: str, proposal: int | None, detail: str,
