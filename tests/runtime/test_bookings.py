@@ -21,7 +21,9 @@ import icalendar
 import pytest
 from cadence.cli.bookings import booking_json
 from cadence.daemon.config import load_config
+from cadence.daemon.core.digest_render import digest_email
 from cadence.daemon.core.model import Cadence, Person
+from cadence.daemon.digest import build_digest
 from cadence.daemon.engine import Engine
 
 from tests.support import feeds
@@ -391,3 +393,22 @@ def test_without_a_web_address_nothing_sent_to_the_person_points_at_the_owner_s_
         assert "file:" not in message.as_string()
         _, event = ics_of(message)
         assert "URL" not in event and "ATTACH" not in event
+
+
+def test_the_digest_counts_nobody_overdue_right_after_the_invitation_went_out(
+    tmp_path: Path,
+) -> None:
+    world = World(tmp_path)
+    world.now = NEXT_WEEK - timedelta(days=1, hours=1)  # Monday 30 November, 09:00
+    world.feed(alice_series(cancelled=[NEXT_WEEK - timedelta(weeks=1), NEXT_WEEK]))
+    world.engine.sync()
+    (alice,) = world.engine.report(weeks=2).people
+    assert alice.at_risk and alice.overdue_days is not None  # last held 13 days ago
+    booked(world)
+    (alice,) = world.engine.report(weeks=2).people
+    assert not alice.at_risk and alice.overdue_days is None
+    digest = build_digest(world.engine.services(), world.now, "2026-W49")
+    subject = digest_email(digest, sender="c@example.com", to=["o@example.com"],
+                           message_id="<d@example.com>")["Subject"]  # fmt: skip
+    assert "0 overdue" in subject and "1 1:1 ahead" in subject
+    world.engine.close()
