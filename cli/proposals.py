@@ -63,6 +63,7 @@ def list_(app: App, include_closed: bool, as_json: bool) -> None:
     for p in found:
         was = f", was {day_time(p.cancelled_start, zone)}" if p.cancelled_start else ""
         why = f": {p.closed_reason}" if p.closed_reason else ""
+        why += ", no free time" if p.no_free_time else ""
         click.echo(
             f"#{p.id}  {p.person}  {p.reason}{was}  [{p.status}{why}]  "
             f"period {span_text(p.period, zone)}"
