@@ -76,6 +76,16 @@ def reason_of(action: Action) -> str:
     return action.detail.split(": ", 1)[1]
 
 
+CALLED_OFF = "you called it off in your calendar"
+
+
+def _called_off(booking: Booking, person: Person, owner: Owner, view: Sequence[Occurrence]) -> bool:
+    """Whether the owner's calendar shows the booking and no longer as a meeting: she
+    cancelled, deleted or declined her copy (the person's copy stands until told)."""
+    shown = [o for o in view if o.uid == booking.uid]
+    return bool(shown) and not any(is_live(o, owner, person) for o in shown)
+
+
 def settings_changed(person: Person) -> str:
     return f"{person.name}'s settings changed"
 
@@ -127,6 +137,8 @@ def booking_actions(
             continue  # held, or under way: nothing to withdraw
         if person is None:
             why = removed(booking.person)
+        elif _called_off(booking, person, owner, view):
+            why = CALLED_OFF
         elif person.is_paused_on(booking.start.astimezone(zone).date()):
             why = paused(person)
         elif _filled(booking, person, owner, view):

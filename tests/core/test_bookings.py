@@ -274,3 +274,14 @@ def test_a_series_ends_when_its_person_is_removed_or_their_settings_change() -> 
     assert actions([recurring], [paused], []) == []
     ended = dataclasses.replace(recurring, ends=removed.cut)
     assert actions([ended], [], []) == []
+
+
+def test_the_owner_calling_it_off_in_her_calendar_cancels_the_person_s_copy() -> None:
+    feed = series(cancelled=date(2026, 11, 24))
+    for gone in (Status.CANCELLED, Status.DELETED):
+        (found,) = actions([standing()], [ALICE], [*feed, copy_in_feed(status=gone)])
+        assert found == "cancel-booking #7 (Wed 25 Nov 10:00): you called it off in your calendar"
+    declined = copy_in_feed(attendees=(Attendee(OWNER.email, Partstat.DECLINED),
+                                       Attendee(ALICE.email)))  # fmt: skip
+    assert len(actions([standing()], [ALICE], [*feed, declined])) == 1
+    assert actions([standing()], [ALICE], [*feed, copy_in_feed()]) == []

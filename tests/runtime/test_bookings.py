@@ -412,3 +412,24 @@ def test_the_digest_counts_nobody_overdue_right_after_the_invitation_went_out(
                            message_id="<d@example.com>")["Subject"]  # fmt: skip
     assert "0 overdue" in subject and "1 1:1 ahead" in subject
     world.engine.close()
+
+
+def test_the_calendar_taking_over_and_the_owner_calling_it_off(world: World) -> None:
+    found = booked(world)
+    start = datetime.fromisoformat(found["start"])
+    title, both = "1:1 Alice Example / Olivia Owner", [feeds.OWNER, ALICE]
+    copy = feeds.single(found["uid"], title, start, 30, attendees=both)
+    # Her calendar shows the booking, moved by an hour: that is where it is now.
+    moved = feeds.single(found["uid"], title, start + timedelta(hours=1), 30, attendees=both)
+    world.feed(alice_series(cancelled=[NEXT_WEEK]), moved)
+    assert world.engine.sync().proposals_created == 0
+    (now,) = world.bookings()
+    assert now["status"] == "invited"
+    # She deletes her copy: the person's copy is cancelled too.
+    world.feed(alice_series(cancelled=[NEXT_WEEK]), [*copy[:-1], "STATUS:CANCELLED", "END:VEVENT"])
+    world.engine.sync()
+    (now,) = world.bookings()
+    assert now["status"] == "cancelled"
+    assert now["closed_reason"] == "you called it off in your calendar"
+    cancels = [m for m in world.mails() if str(m["Subject"]).startswith("Cancelled:")]
+    assert sorted(m["To"].addresses[0].addr_spec for m in cancels) == [ALICE, feeds.OWNER]
