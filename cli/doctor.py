@@ -13,9 +13,12 @@ _NAME_WIDTH = 10
 
 
 def _line(check: Check) -> str:
-    status = (
-        click.style("ok  ", fg="green") if check.ok else click.style("FAIL", fg="red", bold=True)
-    )
+    if not check.ok:
+        status = click.style("FAIL", fg="red", bold=True)
+    elif check.warning:
+        status = click.style("WARN", fg="yellow", bold=True)
+    else:
+        status = click.style("ok  ", fg="green")
     line = f"{status}  {check.name.ljust(_NAME_WIDTH)}  {check.detail}"
     if check.fix:
         line += f"\n      → {check.fix}"
@@ -24,9 +27,11 @@ def _line(check: Check) -> str:
 
 def _summary(checks: list[Check]) -> str:
     failures = sum(not c.ok for c in checks)
+    warnings = sum(c.warning for c in checks)
+    noted = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
     if not failures:
-        return f"All {len(checks)} checks passed."
-    return f"{failures} of {len(checks)} checks failed."
+        return f"All {len(checks)} checks passed{noted}."
+    return f"{failures} of {len(checks)} checks failed{noted}."
 
 
 @click.command(short_help="Check the config, state, calendar, mail and agendas.")
@@ -48,10 +53,13 @@ def doctor(ctx: click.Context, app: App, as_json: bool) -> None:
                  nothing is read or marked
       outbox     no email unconfirmed (it may not have arrived) or failed
       agendas    files can be created in the agenda directory
+      agenda link  the agendas have a web address others can open (a warning
+                 otherwise: invitations then carry no agenda link)
 
     No mail is sent, no agenda is written and no source's health changes (the
     state database is created if it is missing). A failed check says what to
-    do. Exits 1 when a check failed, 2 when the config cannot be loaded (then
+    do; a warning (WARN) says what works less well and how to mend it, and
+    fails nothing. Exits 1 when a check failed, 2 when the config cannot be loaded (then
     nothing else can be checked).
     """
     try:

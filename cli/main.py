@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import click
 from cadence.cli.auth import auth
+from cadence.cli.bookings import bookings
 from cadence.cli.context import App
 from cadence.cli.daemon import daemon
 from cadence.cli.doctor import doctor
@@ -106,6 +107,7 @@ cli.add_command(sync)
 cli.add_command(daemon)
 cli.add_command(status)
 cli.add_command(proposals)
+cli.add_command(bookings)
 cli.add_command(agenda)
 cli.add_command(doctor)
 cli.add_command(report)

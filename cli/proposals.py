@@ -9,6 +9,7 @@ import click
 from cadence.cli.context import App, pass_app, print_json, table
 from cadence.daemon.core.dates import day_time, span_text
 from cadence.daemon.core.model import Proposal
+from cadence.daemon.core.nearest import BENDS
 
 
 def proposal_json(p: Proposal, zone: ZoneInfo) -> dict[str, Any]:
@@ -24,10 +25,16 @@ def proposal_json(p: Proposal, zone: ZoneInfo) -> dict[str, Any]:
         "period_end": iso(p.period.end),
         "cancelled_start": iso(p.cancelled_start),
         "slots": [
-            {"start": iso(s.start), "end": iso(s.end), "shorter": s.shorter} for s in p.slots
+            {
+                "start": iso(s.start),
+                "end": iso(s.end),
+                "shorter": s.shorter,
+                "bends": s.bends or None,
+            }
+            for s in p.slots
         ],
         "accepted_slot": p.accepted_slot,
-        "no_free_time": not p.slots,
+        "no_free_time": p.no_free_time or not p.slots,
         "closed_reason": p.closed_reason,
         "created_at": iso(p.created_at),
     }
@@ -56,13 +63,15 @@ def list_(app: App, include_closed: bool, as_json: bool) -> None:
     for p in found:
         was = f", was {day_time(p.cancelled_start, zone)}" if p.cancelled_start else ""
         why = f": {p.closed_reason}" if p.closed_reason else ""
+        why += ", no free time" if p.no_free_time else ""
         click.echo(
             f"#{p.id}  {p.person}  {p.reason}{was}  [{p.status}{why}]  "
             f"period {span_text(p.period, zone)}"
         )
         for n, s in enumerate(p.slots, 1):
             mark = "*" if p.accepted_slot == n else " "
-            short = "  (shorter)" if s.shorter else ""
+            short = f"  ({BENDS[s.bends]})" if s.bends in BENDS else ""
+            short = short or ("  (shorter)" if s.shorter else "")
             click.echo(
                 f"   {mark}{n}. {day_time(s.start, zone)}–{s.end.astimezone(zone):%H:%M}{short}"
             )

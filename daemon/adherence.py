@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.config import Config
+from cadence.daemon.core.bookings import calendar_view
 from cadence.daemon.core.errors import CadenceError
 from cadence.daemon.core.model import Person
 from cadence.daemon.core.report import Report, Tracked, build_report, pause_span
@@ -21,6 +22,8 @@ from cadence.daemon.store import Store
 __all__ = ["DEFAULT_WEEKS", "agenda_links", "load_report"]
 
 DEFAULT_WEEKS = 12
+# The current period of a quarterly cadence reaches this far ahead at most.
+_AHEAD = timedelta(days=93)
 
 
 def _tracked(store: Store, config: Config, people: Sequence[Person]) -> list[Tracked]:
@@ -57,7 +60,10 @@ def load_report(
     (everyone by default); raise ValueError for fewer than one week."""
     chosen = store.people.all() if people is None else people
     history_start = now - history
-    occurrences = store.observations.occurrences(history_start, [source])
+    read = store.observations.occurrences(history_start, [source])
+    # Bookings count as the meetings they are until the calendar shows them.
+    bookings = store.bookings.all(include_closed=True)
+    occurrences = calendar_view(read, bookings, config.owner, history_start, now + _AHEAD)
     return build_report(
         _tracked(store, config, chosen), config.owner, occurrences, now, weeks, history_start
     )

@@ -319,7 +319,8 @@ SCHEMA: tuple[Section, ...] = (
                 "base_url",
                 _optional_string,
                 None,
-                "Public URL of that directory (a wiki, a share); else file:// links.",
+                "Web address the directory is published at (a wiki, a share); without it, "
+                "nothing sent to others links the agenda.",
                 '"https://wiki.example.com/1on1/"',
                 commented=True,
             ),
@@ -373,8 +374,8 @@ SCHEMA: tuple[Section, ...] = (
                 "reply_to",
                 _text(parse_email),
                 None,
-                "Where replies to proposals go (the inbox cadence reads); default: the "
-                "IMAP username when it is an address, else from.",
+                "Where replies go (the inbox cadence reads; the organizer of invitations); "
+                "default: the IMAP username when it is an address, else from.",
                 '"cadence@example.com"',
                 commented=True,
             ),

@@ -13,35 +13,37 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from cadence.daemon import unanswered
+from cadence.daemon.answering import availability, options_for, slot_rules, slots_for
 from cadence.daemon.config import Config
-from cadence.daemon.core.actions import Action, answer, no_free_time
-from cadence.daemon.core.closing import closing_actions, reason_of
+from cadence.daemon.core.actions import Action, answer
+from cadence.daemon.core.bookings import said_by_a_decline
+from cadence.daemon.core.closing import FILLED, booking_actions, closing_actions, reason_of
 from cadence.daemon.core.errors import AgendaError, CadenceError
 from cadence.daemon.core.model import (
     Gap,
-    Interval,
     Occurrence,
     Person,
     ProposalStatus,
     Reason,
-    Slot,
 )
 from cadence.daemon.core.reconcile import find_gaps, is_live, one_on_ones
 from cadence.daemon.core.series import choose_start
-from cadence.daemon.core.slots import SlotRules, find_slots
 from cadence.daemon.cycle_report import CycleReport
 from cadence.daemon.digest import queue_digest
+from cadence.daemon.invitations import Invitations
 from cadence.daemon.outbox import RetryPolicy, deliver_due, settle_interrupted
 from cadence.daemon.reading import read_sources
+from cadence.daemon.sharing import shareable, shareable_agenda_url
 from cadence.daemon.steps import step
 from cadence.daemon.wiring import (
     HISTORY,
     OWNER_SOURCE,
+    PERIOD_SLACK,
     Services,
-    busy_source,
+    owners_calendar,
 )
 from cadence.daemon.writing import (
     Busy,
@@ -68,17 +70,6 @@ __all__ = [
 ]
 
 
-def slot_rules(config: Config) -> SlotRules:
-    """Return the slot rules the config's [schedule] sets."""
-    return SlotRules(
-        hours=config.schedule.hours,
-        zone=config.owner.zone,
-        buffer=config.schedule.buffer,
-        max_per_day=config.schedule.max_per_day,
-        min_notice=config.schedule.min_notice,
-    )
-
-
 def retry_policy(config: Config) -> RetryPolicy:
     """Return how the config's [email] says to retry undelivered email."""
     return RetryPolicy(first=config.email.retry_first, longest=config.email.retry_max)
@@ -94,7 +85,8 @@ def _fingerprint(svc: Services, people: Sequence[Person], now: datetime) -> str:
         for s in svc.store.observations.sources()
     }
     local_day = now.astimezone(svc.config.owner.zone).date().isoformat()
-    blob = json.dumps([local_day, sources, [repr(p) for p in people]], sort_keys=True)
+    bookings = svc.store.bookings.fingerprint()
+    blob = json.dumps([local_day, sources, [repr(p) for p in people], bookings], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -105,7 +97,7 @@ def plan(
     actions a cycle should take (a failure to learn busy time goes to ``report``)."""
     config, store, owner = svc.config, svc.store, svc.config.owner
     horizon = now + config.schedule.lookahead
-    occurrences = store.observations.occurrences(now - HISTORY, [OWNER_SOURCE])
+    occurrences = owners_calendar(store, config, now - HISTORY, horizon + PERIOD_SLACK)
     actions: list[Action] = []
     current: dict[str, Gap] = {}
     # Each person's 1:1s (and the live ones), worked out once: agendas, series
@@ -114,9 +106,10 @@ def plan(
     live = {p.email: [o for o in ones[p.email] if is_live(o, owner, p)] for p in people}
     booked = [o.interval for meetings in live.values() for o in meetings]
     ahead = now + config.agenda.prepare_ahead
+    bookings = store.bookings.all(include_closed=True)
     for person in people:
         for gap in find_gaps(person, owner, occurrences, now, horizon):
-            current[gap.key] = gap
+            current[gap.key] = said_by_a_decline(gap, ones[person.email], bookings, owner, person)
         for meeting in live[person.email]:
             if now <= meeting.start <= ahead:
                 actions.append(
@@ -129,6 +122,7 @@ def plan(
                 )
     by_email = {p.email: p for p in people}
     actions += closing_actions(store.proposals.all(), by_email, current, now, owner.zone)
+    actions += booking_actions(bookings, by_email, occurrences, owner, now)
     fresh = [g for k, g in current.items() if store.proposals.by_gap(k) is None]
     works: list[SeriesWork] = []
     if svc.writer is not None:
@@ -152,11 +146,10 @@ def plan(
             fresh, works = [], []
     for gap in fresh:
         person = by_email[gap.person]
-        slots = tuple(_slots_for(svc, person, gap, booked, now, busy))
+        slots = slots_for(svc, person, gap, booked, now, busy)
         notes = (hidden_note(person),) if person.email in busy.hidden else ()
-        actions.append(answer(person, gap, slots, owner.zone, notes))
-        if not slots and report is not None:
-            report.unanswered[gap.key] = no_free_time(person, gap, owner.zone)
+        options = () if slots else options_for(svc, person, gap, booked, now, report)
+        actions.append(answer(person, gap, slots, owner.zone, notes, options=options))
     rules = slot_rules(config)
     for work in works:
         start = choose_start(
@@ -173,7 +166,7 @@ def plan(
     if svc.writer is not None and config.agenda.backend != "none":
         attached = store.series.attached()
         for person in people:
-            url = svc.agendas.url(person)
+            url = shareable(svc.agendas.url(person))  # the person sees the event
             attach = attach_action(person, owner, live[person.email], attached, url, now)
             if attach is not None:
                 actions.append(attach)
@@ -210,51 +203,6 @@ def _series_works(
         for person in people
     ]
     return [w for w in works if w is not None]
-
-
-def availability(
-    svc: Services, people: Sequence[Person], spans: Sequence[Interval], now: datetime
-) -> Busy:
-    """Return the busy time slot searches over ``spans`` need: the owner's and each
-    person's. On a writable calendar it comes from one free/busy query for all of
-    them (the owner's calendar is read incrementally, which tells no busy time);
-    otherwise from the last full read. A person's busy feed adds to either."""
-    store = svc.store.observations
-    start = max(now, min(s.start for s in spans))
-    window = Interval(start, max(start + timedelta(days=1), *(s.end for s in spans)))
-    feeds = {p.email: store.busy(busy_source(p), window) for p in people if p.busy_feed}
-    if svc.writer is None:
-        return Busy(owner=store.busy(OWNER_SOURCE, window), people=feeds)
-    mine = svc.writer.owner_calendar
-    found = svc.writer.availability([mine, *(p.email for p in people)], window)
-    return Busy(
-        owner=found.of(mine),
-        people={p.email: found.of(p.email) + feeds.get(p.email, []) for p in people},
-        hidden=found.hidden - {mine},
-    )
-
-
-def _slots_for(
-    svc: Services,
-    person: Person,
-    gap: Gap,
-    booked: Sequence[Interval],
-    now: datetime,
-    busy: Busy,
-) -> list[Slot]:
-    """Return the ranked free slots for a gap; ``booked`` are the owner's live 1:1s."""
-    period = gap.period
-    # The time that was cancelled or declined is the one time known not to work.
-    dropped = [gap.occurrence.interval] if gap.occurrence else []
-    return find_slots(
-        period,
-        person,
-        slot_rules(svc.config),
-        now=now,
-        busy=[*busy.owner, *dropped],
-        person_busy=busy.of(person),
-        booked=[b for b in booked if period.overlaps(b)],
-    )
 
 
 def execute(
@@ -317,17 +265,36 @@ def _act(
     elif action.kind == "prepare-agenda" and person and action.meeting_start:
         if svc.agendas.prepare(person, svc.config.owner, action.meeting_start):
             report.agenda_sections += 1
-    elif action.kind == "no-free-time":
-        log.warning("no free time for %s: %s", action.person, action.detail)
-    elif action.kind == "propose" and person and action.gap:
-        if svc.mailer.create(person, action.gap, action.slots, now, action.notes):
+    elif action.kind in ("propose", "no-free-time") and person and action.gap:
+        nothing_fits = action.kind == "no-free-time"
+        if nothing_fits:
+            log.warning("no free time for %s: %s", action.person, action.detail)
+        if svc.mailer.create(
+            person, action.gap, action.slots, now, action.notes, no_free_time=nothing_fits
+        ):
             report.proposals_created += 1
     elif action.kind == "attach-agenda" and person and svc.writer:
         _attach(svc, person, action.events, now, report)
+    elif action.kind in ("cancel-booking", "end-booking") and action.booking:
+        _withdraw_booking(svc, action, now)
+
+
+def _withdraw_booking(svc: Services, action: Action, now: datetime) -> None:
+    """Cancel a booking that no longer applies, or end its series (DESIGN rule 9)."""
+    assert action.booking is not None
+    invitations = Invitations(svc.config, svc.store)
+    why = reason_of(action)
+    if action.kind == "end-booking" and action.cut is not None:
+        invitations.end(action.booking, action.cut, why.rsplit(": ", 1)[-1], now)
+        return
+    words = "This 1:1 is cancelled."
+    if why == FILLED:
+        words = "The 1:1 at its usual time takes place after all: this one is not needed."
+    invitations.cancel(action.booking, why, now, person_lines=[words])
 
 
 def _not_proposed(action: Action, error: Exception, report: CycleReport) -> None:
-    if action.kind == "propose" and action.gap is not None:
+    if action.kind in ("propose", "no-free-time") and action.gap is not None:
         report.unanswered[action.gap.key] = f"the proposal could not be made ({error})"
 
 
@@ -347,7 +314,7 @@ def _attach(
 ) -> None:
     """Link the person's agenda from the events; remember those that have it."""
     assert svc.writer is not None
-    url = svc.agendas.ensure(person, svc.config.owner)
+    url = shareable_agenda_url(svc.config, svc.agendas, person)
     if url is None:
         return
     failures = svc.writer.attach(events, url)

@@ -26,7 +26,7 @@ from cadence.daemon.core.reconcile import is_live, one_on_ones
 from cadence.daemon.proposing import message_id
 from cadence.daemon.store import NewMail
 from cadence.daemon.web_addresses import EMAIL_SIGN_IN
-from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
+from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services, owners_calendar
 
 __all__ = [
     "CATCH_UP_CUTOFF",
@@ -132,7 +132,7 @@ def build_digest(svc: Services, now: datetime, week: str) -> Digest:
     report = load_report(
         store, config, now, DEFAULT_WEEKS, history=HISTORY, source=OWNER_SOURCE, people=people
     )
-    occurrences = store.observations.occurrences(now - timedelta(days=1), [OWNER_SOURCE])
+    occurrences = owners_calendar(store, config, now - timedelta(days=1), now + AHEAD)
     by_email = {p.email: p for p in people}
     proposals = [(p, by_email.get(p.person)) for p in store.proposals.all()]
     return Digest(

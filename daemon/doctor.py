@@ -42,6 +42,7 @@ from cadence.daemon.core.model import Person
 from cadence.daemon.engine import Engine
 from cadence.daemon.mail.maildir import MaildirTransport
 from cadence.daemon.mail_words import EXAMPLE_HOST, mail_problem
+from cadence.daemon.sharing import is_web_address
 from cadence.daemon.wiring import window_for
 
 __all__ = ["Check", "Outcome", "config_failures", "planned_checks", "run_checks"]
@@ -62,9 +63,17 @@ class Check:
     ok: bool
     detail: str
     fix: str | None = None
+    # Passed, but something works less well than it could: said with its fix.
+    warning: bool = False
 
     def as_json(self) -> dict[str, object]:
-        return {"check": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+        return {
+            "check": self.name,
+            "ok": self.ok,
+            "detail": self.detail,
+            "fix": self.fix,
+            "warning": self.warning,
+        }
 
 
 @dataclass(frozen=True)
@@ -74,10 +83,15 @@ class Outcome:
     ok: bool
     detail: str
     fix: str | None = None
+    warning: bool = False
 
 
 def passed(detail: str) -> Outcome:
     return Outcome(True, detail)
+
+
+def warned(detail: str, fix: str) -> Outcome:
+    return Outcome(True, detail, fix, warning=True)
 
 
 def failed(detail: str, fix: str) -> Outcome:
@@ -104,7 +118,7 @@ def run_checks(engine: Engine) -> Iterator[Check]:
                 f"unexpected error ({type(exc).__name__})",
                 "rerun with --verbose for details, and report it",
             )
-        yield Check(name, outcome.ok, outcome.detail, outcome.fix)
+        yield Check(name, outcome.ok, outcome.detail, outcome.fix, outcome.warning)
 
 
 def _config_file(engine: Engine) -> str:
@@ -129,6 +143,7 @@ def planned_checks(engine: Engine) -> Iterator[tuple[str, Probe]]:
     yield "agendas", check_agendas
     if engine.config.web.enabled:
         yield "web", check_web
+    yield "agenda link", check_agenda_link
 
 
 def config_failures(error: ConfigError, path: Path) -> list[Check]:
@@ -383,6 +398,24 @@ def check_agendas(engine: Engine) -> Outcome:
             _writable_fix(directory, "agenda.directory", engine),
         )
     return passed(detail)
+
+
+def check_agenda_link(engine: Engine) -> Outcome:
+    """Say whether the agenda link can go to other people (DESIGN rule 13): only a web
+    address can; a file:// link points at the owner's disk."""
+    agenda = engine.config.agenda
+    if agenda.backend == "none":
+        return passed("agendas turned off: invitations carry no agenda link")
+    if agenda.backend == "google-docs":
+        return passed("Google Docs, shared with each person: invitations link them")
+    if agenda.base_url and is_web_address(agenda.base_url):
+        return passed(f"invitations link the agendas under {agenda.base_url}")
+    return warned(
+        "the agendas have no web address: invitations and emails to other people carry no "
+        "agenda link (a file:// link would point at your disk and open nothing for them)",
+        "publish the agenda directory (a wiki, a web server, a shared folder's https link) "
+        f"and set agenda.base_url in {_config_file(engine)} to its address",
+    )
 
 
 def _probe_directory(directory: Path) -> str:

@@ -29,6 +29,7 @@ from cadence.daemon.calendars.google_writes import GoogleWriter
 from cadence.daemon.calendars.ics import IcsCalendar
 from cadence.daemon.clock import Clock, system_clock
 from cadence.daemon.config import Config
+from cadence.daemon.core.bookings import Booking
 from cadence.daemon.core.counter import organized_by_owner
 from cadence.daemon.core.dates import day_time
 from cadence.daemon.core.errors import (
@@ -50,6 +51,7 @@ from cadence.daemon.core.model import (
     Reason,
     Slot,
 )
+from cadence.daemon.core.nearest import widened
 from cadence.daemon.core.reconcile import is_live, one_on_ones
 from cadence.daemon.core.report import Report
 from cadence.daemon.core.series import event_id, settings_of
@@ -68,6 +70,7 @@ from cadence.daemon.google.api import service
 from cadence.daemon.google.auth import authorize, load_credentials
 from cadence.daemon.inbox import INBOX_SOURCE, InboxReport, build_inbox, check_inbox
 from cadence.daemon.interrupts import Stopping
+from cadence.daemon.invitations import Invitations
 from cadence.daemon.mail import Transport
 from cadence.daemon.mail.inbox import Inbox
 from cadence.daemon.mail.maildir import MaildirTransport
@@ -84,10 +87,11 @@ from cadence.daemon.people_changes import (
 )
 from cadence.daemon.proposing import Accepted, ProposalMailer, organizers_event
 from cadence.daemon.queued_mail import QueuedEmail, confirm, listing, resend, unconfirmed
+from cadence.daemon.sharing import shareable_agenda_url
 from cadence.daemon.steps import unexpected
 from cadence.daemon.store import SeriesRecord, Store
 from cadence.daemon.web_addresses import WebAddresses, WebAgendas
-from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services
+from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, PERIOD_SLACK, Services, owners_calendar
 from cadence.daemon.writing import series_spec
 
 log = logging.getLogger(__name__)
@@ -490,14 +494,14 @@ class Engine:
         number: int = 1,
         *,
         fresh: bool = False,
-        within: Callable[[], None] | None = None,
+        within: Callable[[Accepted], None] | None = None,
     ) -> Accepted:
         """Accept slot ``number`` after checking it is still free in the latest feed
         (read now, unless ``fresh``: the sources were just read); then move the meeting
-        (a writable calendar), invite the person (a feed), or, for a 1:1 the owner does
-        not organize, ask its organizer to move it; return which. ``within`` runs
-        inside the transaction that records the acceptance (raising there undoes it).
-        Raise SlotUnavailableError when the slot is taken."""
+        (a writable calendar), invite the person (a feed: a booking), or, for a 1:1 the
+        owner does not organize, ask its organizer to move it; return which. ``within``
+        runs inside the transaction that records the acceptance, given what it did
+        (raising there undoes it). Raise SlotUnavailableError when the slot is taken."""
         proposal = self._live_proposal(proposal_id)
         if not 1 <= number <= len(proposal.slots):
             raise UsageError(
@@ -523,20 +527,22 @@ class Engine:
             # Not the owner's meeting: moving her copy would move nothing for the
             # organizer. Ask the organizer instead.
             event = organizers_event(meant, self.writer)
+            accepted = Accepted(slot, "asked", event.organizer)
             with self.store.db.transaction():
                 services.mailer.ask_organizer(proposal, person, number, event, now)
                 if within is not None:
-                    within()
-            accepted = Accepted(slot, "asked", event.organizer)
+                    within(accepted)
         elif self.writer is not None:
-            moved = self._write_accepted(proposal, person, number, now, meant, within)
-            accepted = Accepted(slot, "moved" if moved else "created", person.email)
+            accepted = self._write_accepted(proposal, person, number, now, meant, within)
         else:
+            url = shareable_agenda_url(self.config, self.agendas, person)
             with self.store.db.transaction():
-                services.mailer.accept(proposal, person, number, now)
+                booking = Invitations(self.config, self.store).book(
+                    proposal, person, number, now, url
+                )
+                accepted = Accepted(slot, "invited", person.email, booking.id)
                 if within is not None:
-                    within()
-            accepted = Accepted(slot, "invited", person.email)
+                    within(accepted)
         if now <= slot.start <= now + self.config.agenda.prepare_ahead:
             self.agendas.prepare(person, self.config.owner, slot.start)
         deliver_due(self.store.outbox, self.transport, now, retry_policy(self.config))
@@ -549,14 +555,15 @@ class Engine:
         number: int,
         now: datetime,
         meant: Occurrence | None,
-        within: Callable[[], None] | None = None,
-    ) -> bool:
+        within: Callable[[Accepted], None] | None = None,
+    ) -> Accepted:
         """Move the cancelled instance to the chosen slot in the calendar (or create a
         single event when there is no instance to move); Google tells the person.
-        Return whether a meeting was moved."""
+        Return which it was."""
         assert self.writer is not None
         owner, slot = self.config.owner, proposal.slots[number - 1]
-        url = self.agendas.ensure(person, owner)
+        # The person sees the event: only a link they can open (DESIGN rule 13).
+        url = shareable_agenda_url(self.config, self.agendas, person)
         if proposal.reason is Reason.NO_SERIES:
             # Made before the calendar was writable: the slot starts the series.
             spec = series_spec(person, owner, slot.start, url)
@@ -589,29 +596,32 @@ class Engine:
             self.store.proposals.set_status(
                 proposal.id, ProposalStatus.ACCEPTED, now, accepted_slot=number
             )
+            accepted = Accepted(slot, "moved" if moved else "created", person.email)
             if within is not None:
-                within()
+                within(accepted)
         log.info(
             "proposal #%d accepted: %s %s",
             proposal.id,
             "moved the meeting to" if moved else "created a meeting at",
             slot.start,
         )
-        return moved
+        return accepted
 
     def _cancelled_occurrence(self, proposal: Proposal, person: Person) -> Occurrence | None:
         if proposal.cancelled_start is None:
             return None
-        occurrences = self.store.observations.occurrences(proposal.period.start, [OWNER_SOURCE])
+        until = proposal.period.end + PERIOD_SLACK
+        occurrences = owners_calendar(self.store, self.config, proposal.period.start, until)
         for occurrence in one_on_ones(person, self.config.owner, occurrences):
             if occurrence.original_start == proposal.cancelled_start:
                 return occurrence
         return None
 
     def _still_free(self, services: Services, slot: Slot, person: Person, now: datetime) -> bool:
-        config, obs = self.config, self.store.observations
+        config = self.config
         window = Interval(slot.start - config.schedule.buffer, slot.end + config.schedule.buffer)
-        occurrences = obs.occurrences(window.start - config.schedule.lookahead, [OWNER_SOURCE])
+        since = window.start - config.schedule.lookahead
+        occurrences = owners_calendar(self.store, config, since, window.end + PERIOD_SLACK)
         day_booked = [
             o.interval
             for p in self.people()
@@ -619,10 +629,12 @@ class Engine:
             if is_live(o, config.owner, p)
         ]
         busy = availability(services, [person], [window], min(now, window.start))
+        # An option offered outside the working hours is checked by the hours it bent.
+        rules = widened(slot_rules(config)) if slot.bends == "hours" else slot_rules(config)
         return slot_is_free(
             slot,
             person,
-            slot_rules(config),
+            rules,
             now=now,
             busy=busy.owner,
             person_busy=busy.of(person),
@@ -638,12 +650,12 @@ class Engine:
                 within()
         return self.proposal(proposal_id)
 
-    def bookings(self) -> list[Any]:
-        """The meetings cadence arranged by invitation itself (DESIGN: booking).
+    # -- bookings -----------------------------------------------------------
 
-        Kept by the bookings work, which is not part of this engine yet: until it
-        is, there are none, and the web app's bookings page says so."""
-        return []
+    def bookings(self, *, include_closed: bool = False) -> list[Booking]:
+        """What cadence arranged by invitation: the bookings still standing (invited,
+        accepted, tentative), or all of them."""
+        return self.store.bookings.all(include_closed=include_closed)
 
     # -- agenda -------------------------------------------------------------
 

@@ -46,6 +46,7 @@ from cadence.daemon.core.model import Cadence, Person, Proposal, Slot
 from cadence.daemon.core.triage import Kind, Unanswerable, Verdict, triage
 from cadence.daemon.credentials import credential
 from cadence.daemon.invitation_replies import apply_reply
+from cadence.daemon.invitations import Invitations
 from cadence.daemon.mail.imap import ImapInbox
 from cadence.daemon.mail.imap import Security as ImapSecurity
 from cadence.daemon.mail.inbox import After, Inbox, Mailbox
@@ -69,7 +70,7 @@ class Acting(Protocol):
 
     def accept(
         self, proposal_id: int, number: int = 1, *, fresh: bool = False,
-        within: Callable[[], None] | None = None,
+        within: Callable[[Any], None] | None = None,
     ) -> object: ...  # fmt: skip
 
     def dismiss(self, proposal_id: int, *, within: Callable[[], None] | None = None) -> Any: ...
@@ -154,7 +155,13 @@ class _Reader:
         owner = self.owner_addresses()
         verdict = triage(mail, owner, found)
         if verdict.kind is Kind.IGNORE:
-            self._record(ref, mail, "ignore", None, verdict.why, mark=False)
+            why = verdict.why
+            if mail.from_cadence and self._arrived(mail):
+                why += "; it arrived, so the email is no longer unconfirmed"
+            self._record(ref, mail, "ignore", None, why, mark=False)
+            if why != verdict.why:
+                self._ignored(mail, why)
+                return
             forged = bool(found) and not mail.from_cadence and mail.sender not in owner
             self._ignored(mail, verdict.why, forged=forged)
         elif verdict.kind is Kind.CALENDAR:
@@ -166,6 +173,14 @@ class _Reader:
         else:
             assert verdict.proposal is not None and verdict.unanswerable is not None
             self._answer(ref, mail, verdict.proposal, verdict, verdict.unanswerable)
+
+    def _arrived(self, mail: Incoming) -> bool:
+        """An email of cadence's own in the inbox (the owner's mailbox, or a copy to it)
+        settles the uncertainty of an unconfirmed delivery: it did arrive."""
+        if mail.message_id is None or not self.store.outbox.settle_delivered(mail.message_id):
+            return False
+        log.info("inbox: an unconfirmed email arrived after all; recorded as sent")
+        return True
 
     def _record(
         self, ref: str, mail: Incoming, action: str, proposal: int | None, detail: str,
@@ -189,7 +204,7 @@ class _Reader:
         log.info("inbox: %s from %s: %s", _shown(mail), mail.sender or "?", detail)
         self.report.acted.append(
             {"message_id": _public_id(mail), "from": mail.sender, "action": action,
-             "proposal": proposal, "booking": None, "detail": detail, **extra}
+             "proposal": proposal, "booking": None, "detail": detail} | extra
         )  # fmt: skip
 
     def _person(self, proposal: Proposal) -> Person:
@@ -225,17 +240,20 @@ class _Reader:
         return None
 
     def _calendar(self, ref: str, mail: Incoming, verdict: Verdict) -> None:
+        invitations = Invitations(self.config, self.store)
         with self.store.db.transaction():
-            outcomes = [apply_reply(self.store, r, mail.sender, self.now) for r in verdict.replies]
+            outcomes = [apply_reply(invitations, r, mail.sender, self.now) for r in verdict.replies]
             applied = [o for o in outcomes if o.applied]
             shown = applied or outcomes
             detail = "; ".join(dict.fromkeys(o.detail for o in shown))
             proposal = next((o.proposal for o in shown if o.proposal is not None), None)
+            booking = next((o.booking for o in shown if o.booking is not None), None)
             action = "reply" if applied else "ignore"
             self._record(ref, mail, action, proposal, detail, mark=bool(applied))
         if applied:
             partstat = verdict.replies[outcomes.index(applied[0])].partstat.lower()
-            self._acted(mail, "reply", proposal, f"invitation reply: {detail}", partstat=partstat)
+            self._acted(mail, "reply", proposal, f"invitation reply: {detail}", partstat=partstat,
+                        booking=booking)  # fmt: skip
         else:
             self._ignored(mail, f"invitation reply: {detail}")
 
@@ -249,19 +267,18 @@ class _Reader:
             self._answer(ref, mail, proposal, verdict, Unanswerable.CLOSED)
             return
         slot = proposal.slots[number - 1]
-        invited = self.config.calendar_backend != "google"
-        subject, lines = booked_lines(
-            proposal, number, slot, person, self.config.owner, invited=invited
-        )
-        confirmation = self._mail(mail, proposal, subject, lines)
         detail = f"booked slot {number} of proposal #{proposal.id}"
 
-        def within() -> None:
+        def within(accepted: Any) -> None:
+            # Said as it was done: invited, moved, made, or only asked of the organizer.
+            how, to = str(accepted.how), str(accepted.to)
+            subject, lines = booked_lines(proposal, number, slot, person, self.config.owner,
+                                          how=how, to=to)  # fmt: skip
             self._record(ref, mail, "book", proposal.id, detail, mark=True)
-            self.store.outbox.enqueue(confirmation, self.now)
+            self.store.outbox.enqueue(self._mail(mail, proposal, subject, lines), self.now)
 
         try:
-            self.acting.accept(proposal.id, number, fresh=self.fresh, within=within)
+            accepted = self.acting.accept(proposal.id, number, fresh=self.fresh, within=within)
         except SlotUnavailableError:
             self._answer(ref, mail, proposal, verdict, Unanswerable.TAKEN, taken=slot)
             return
@@ -269,7 +286,8 @@ class _Reader:
             # Closed (or its person removed) since it was judged.
             self._answer(ref, mail, self._current(proposal), verdict, Unanswerable.CLOSED)
             return
-        self._acted(mail, "book", proposal.id, detail, slot=number)
+        booking = getattr(accepted, "booking", None)
+        self._acted(mail, "book", proposal.id, detail, slot=number, booking=booking)
 
     def _dismiss(self, ref: str, mail: Incoming, verdict: Verdict) -> None:
         proposal = verdict.proposal

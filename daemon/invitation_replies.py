@@ -2,30 +2,24 @@
 
 :func:`apply_reply` is the one place an iTIP REPLY read from the inbox takes
 effect. It runs inside the transaction that records the inbox message, so its
-writes and that record commit together.
+writes (the booking's new state, a cancellation it sends, the gap it gives
+back) and that record commit together: a crash before the commit leaves the
+message to be read again, after it the reply is never applied twice.
 
-Today it recognises the invitation sent for an accepted proposal (its UID is
-``Proposal.invitation_uid``) and reports the answer; nothing else changes yet.
-The bookings (DESIGN: "booking", rules 8-10) plug in here: look the UID up
-among the bookings instead, ignore a reply whose SEQUENCE is older than the
-booking's, set the booking to accepted/tentative/declined, and on a decline
-reopen the gap so that the next plan makes a new proposal.
+The REPLY names the booking by its UID. It counts only when the attendee who
+answers is one cadence invited (the person, or the owner answering her own
+copy) and the email comes from that attendee; an answer to an older SEQUENCE
+than the booking's is stale and changes nothing.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from cadence.daemon.core.itip import Role
 from cadence.daemon.core.itip_reply import ItipReply
-from cadence.daemon.core.model import ProposalStatus
-from cadence.daemon.store import Store
-
-log = logging.getLogger(__name__)
-
-_PROPOSAL_UID = re.compile(r"^cadence-proposal-(\d{1,12})-")
+from cadence.daemon.invitations import Invitations
 
 
 @dataclass(frozen=True)
@@ -39,21 +33,23 @@ class ReplyOutcome:
     booking: int | None = None
 
 
-def apply_reply(store: Store, reply: ItipReply, sender: str | None, now: datetime) -> ReplyOutcome:
-    """Given an attendee's answer and who sent the email, apply it to what cadence
-    arranged; return what happened."""
-    found = _PROPOSAL_UID.match(reply.uid)
-    proposal = store.proposals.get(int(found.group(1))) if found else None
-    if (
-        proposal is None
-        or proposal.invitation_uid != reply.uid
-        or proposal.status is not ProposalStatus.ACCEPTED
-    ):
+def apply_reply(
+    invitations: Invitations, reply: ItipReply, sender: str | None, now: datetime
+) -> ReplyOutcome:
+    """Given an attendee's answer and who sent the email, apply it to the booking it
+    answers; return what happened."""
+    booking = invitations.store.bookings.by_uid(reply.uid)
+    if booking is None:
         return ReplyOutcome(False, "no booking with that UID")
-    if reply.attendee != proposal.person.lower():
-        return ReplyOutcome(False, f"{reply.attendee} was not invited", proposal.id)
+    ids = {"proposal": booking.proposal, "booking": booking.id}
+    owner = invitations.config.owner.email.lower()
+    if reply.attendee == booking.person.lower():
+        role = Role.PERSON
+    elif reply.attendee == owner:
+        role = Role.OWNER
+    else:
+        return ReplyOutcome(False, f"{reply.attendee} was not invited", **ids)
     if sender is not None and sender != reply.attendee:
-        return ReplyOutcome(False, "the email is not from the attendee who answers", proposal.id)
-    answer = reply.partstat.lower()
-    log.info("%s %s the invitation of proposal #%d", reply.attendee, answer, proposal.id)
-    return ReplyOutcome(True, f"{reply.attendee} {answer}", proposal.id)
+        return ReplyOutcome(False, "the email is not from the attendee who answers", **ids)
+    answered = invitations.answer(booking, reply, role, now)
+    return ReplyOutcome(answered.applied, answered.detail, **ids)

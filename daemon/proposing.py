@@ -17,13 +17,9 @@ from cadence.daemon.calendars import CalendarWriter
 from cadence.daemon.config import Config
 from cadence.daemon.core.counter import OrganizersEvent, move_request_email
 from cadence.daemon.core.identity import message_id as derived_message_id
-from cadence.daemon.core.messages import (
-    WebLinks,
-    alert_email,
-    invitation_email,
-    proposal_email,
-)
+from cadence.daemon.core.messages import WebLinks, alert_email, proposal_email
 from cadence.daemon.core.model import Gap, Occurrence, Person, Proposal, ProposalStatus, Slot
+from cadence.daemon.sharing import shareable_agenda_url
 from cadence.daemon.store import NewMail, Store
 from cadence.daemon.web_addresses import EMAIL_SIGN_IN, WebAddresses
 
@@ -40,12 +36,13 @@ def message_id(key: str, sender: str, secret: bytes) -> str:
 class Accepted:
     """What accepting a slot did: ``how`` is "moved" (the meeting, in the owner's
     calendar), "created" (a new meeting there), "invited" (an invitation emailed to
-    the person) or "asked" (the organizer, ``to``, asked by email to move their
-    meeting: nothing was moved)."""
+    the person: ``booking`` names it) or "asked" (the organizer, ``to``, asked by
+    email to move their meeting: nothing was moved)."""
 
     slot: Slot
     how: str
     to: str
+    booking: int | None = None
 
 
 def organizers_event(meant: Occurrence, writer: CalendarWriter | None) -> OrganizersEvent:
@@ -84,9 +81,13 @@ class ProposalMailer:
         slots: Sequence[Slot],
         now: datetime,
         notes: Sequence[str] = (),
+        *,
+        no_free_time: bool = False,
     ) -> bool:
         """Record a proposal for the gap with its email queued (``notes`` are said in the
-        email); return False if the gap already had one (then nothing is written)."""
+        email; with ``no_free_time`` the slots are the nearest options for a gap no slot
+        fits, and the email says so); return False if the gap already had one (then
+        nothing is written)."""
         agenda_url = self._agenda_url(person)
         email = self.config.email
         draft = Proposal(
@@ -100,6 +101,7 @@ class ProposalMailer:
             cancelled_start=gap.occurrence.original_start if gap.occurrence else None,
             created_at=now,
             notes=tuple(notes),
+            no_free_time=no_free_time,
         )
 
         def render(proposal: Proposal) -> NewMail:
@@ -142,37 +144,6 @@ class ProposalMailer:
             sign_in=self.web.sign_in(now + EMAIL_SIGN_IN),
         )
 
-    def accept(self, proposal: Proposal, person: Person, number: int, now: datetime) -> Slot:
-        """Mark the proposal accepted and queue the invitation for slot ``number`` (1-based)
-        to the person with a copy to the owner; return the slot."""
-        slot = proposal.slots[number - 1]
-        agenda_url = self._agenda_url(person)
-        owner, email = self.config.owner, self.config.email
-        sequence = proposal.sequence
-        key = f"invite:{proposal.id}:{sequence}"
-        mid = message_id(key, email.sender, self.store.identity.secret())
-        message = invitation_email(
-            proposal,
-            slot,
-            person,
-            owner,
-            sender=email.sender,
-            message_id=mid,
-            agenda_url=agenda_url,
-            stamp=now,
-            sequence=sequence,
-        )
-        recipients = (person.email, owner.email)
-        self.store.proposals.set_status(
-            proposal.id,
-            ProposalStatus.ACCEPTED,
-            now,
-            accepted_slot=number,
-            mail=NewMail(key, mid, recipients, bytes(message)),
-        )
-        log.info("proposal #%d accepted: slot %d at %s", proposal.id, number, slot.start)
-        return slot
-
     def ask_organizer(
         self, proposal: Proposal, person: Person, number: int, event: OrganizersEvent, now: datetime
     ) -> None:
@@ -189,7 +160,7 @@ class ProposalMailer:
             owner,
             sender=email.sender,
             message_id=mid,
-            agenda_url=self._agenda_url(person),
+            agenda_url=shareable_agenda_url(self.config, self.agendas, person),
             stamp=now,
         )
         self.store.proposals.set_status(

@@ -1,13 +1,11 @@
 """Gaps left without an answer: found by planning, kept for ``cadence status``.
 
-A gap is unanswered when planning could not make it a proposal (no slot fits
-the rules; free/busy could not be read; making the proposal failed) or when
-the one proposal it may ever have closed without booking anything (it expired
-or was superseded, and the gap came back). Each is listed with why, never left
-to a log line.
-
-:func:`record` is also where rule 11's "no free time" email to the owner will
-be queued: it returns the gaps that became unanswered in this cycle, once each.
+A gap is unanswered when planning could not make it a proposal (free/busy
+could not be read; making the proposal failed) or when the one proposal it
+may ever have closed without booking anything (it expired or was superseded,
+and the gap came back). Each is listed with why, never left to a log line. A
+gap no slot fits is answered too: by the one email that says so, with the
+nearest options (DESIGN rule 11; a proposal with ``no_free_time``).
 """
 
 from __future__ import annotations

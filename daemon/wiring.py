@@ -14,7 +14,8 @@ from datetime import UTC, datetime, time, timedelta
 from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.calendars import Calendar, CalendarWriter
 from cadence.daemon.config import Config
-from cadence.daemon.core.model import Interval, Person
+from cadence.daemon.core.bookings import calendar_view
+from cadence.daemon.core.model import Interval, Occurrence, Person
 from cadence.daemon.mail import Transport
 from cadence.daemon.proposing import ProposalMailer
 from cadence.daemon.store import Store
@@ -54,3 +55,14 @@ def window_for(config: Config, now: datetime) -> Interval:
     return Interval(
         day - HISTORY, day + timedelta(days=1) + config.schedule.lookahead + PERIOD_SLACK
     )
+
+
+def owners_calendar(
+    store: Store, config: Config, since: datetime, until: datetime
+) -> list[Occurrence]:
+    """The owner's 1:1s and other events from ``since`` as cadence knows them: what
+    the last good read of her calendar held, with the bookings it does not show
+    yet counted as meetings up to ``until`` (DESIGN rule 8)."""
+    read = store.observations.occurrences(since, [OWNER_SOURCE])
+    bookings = store.bookings.all(include_closed=True)
+    return calendar_view(read, bookings, config.owner, since, until)

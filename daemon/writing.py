@@ -22,6 +22,7 @@ from cadence.daemon.core.messages import event_description, event_summary
 from cadence.daemon.core.model import Gap, Interval, Occurrence, Owner, Period, Person, Reason
 from cadence.daemon.core.periods import period_containing
 from cadence.daemon.core.series import CHECKED_REPEATS, event_id, rrule_line, settings_of
+from cadence.daemon.sharing import shareable
 from cadence.daemon.store import SeriesRecord, Store
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,8 @@ def write_series(
                 errors.append(f"{person.email}: {exc}")
                 continue
         try:
-            url = agendas.ensure(person, owner)
+            # The person sees the series: only a link they can open (DESIGN rule 13).
+            url = shareable(agendas.ensure(person, owner))
         except CadenceError as exc:
             # The series matters more than its link; the link follows once the
             # agenda can be made.

@@ -12,6 +12,7 @@ than allowed to sink it: an unreadable ``SEQUENCE``, a repeated ``UID``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import warnings
 from collections import Counter
@@ -83,9 +84,12 @@ class Zones:
     own VTIMEZONEs, and what icalendar resolves itself. Times in any other zone are
     read in ``fallback`` (the owner's zone), and the names are counted."""
 
-    def __init__(self, fallback: ZoneInfo) -> None:
+    def __init__(self, fallback: ZoneInfo, renamed: dict[str, str] | None = None) -> None:
         self.fallback = fallback
         self.defined: set[str] = set()
+        # A zone only the feed defines, under the name its definition is kept by
+        # (shared by the VCALENDARs of one feed).
+        self.renamed: dict[str, str] = {} if renamed is None else renamed
         self.unknown: Counter[str] = Counter()
         self._known: dict[str, bool] = {}
 
@@ -104,6 +108,9 @@ class Zones:
         if match is None:
             return line
         tzid = match.group(1).strip('"').strip()
+        if tzid in self.renamed:
+            replacement = f';TZID="{self.renamed[tzid]}"'
+            return f"{name}{params[: match.start()]}{replacement}{params[match.end() :]}:{value}"
         if tzid and self.known(tzid):
             return line
         if tzid:
@@ -124,10 +131,32 @@ def _icalendar_knows(tzid: str) -> bool:
         return False
 
 
+_UNFOLD = re.compile(r"\r?\n[ \t]")
+_TZID_LINE = re.compile(r"^(TZID(?:;[^:\r\n]*)?:)(.*)$", re.I | re.M)
+
+
+def _own_name(text: str) -> str:
+    """Give a zone only this feed defines a name of its own definition: icalendar keeps
+    the first definition of a TZID for the whole process, and two Outlook feeds (or
+    one feed after its zone changed) both call theirs "Customized Time Zone"."""
+    text = _UNFOLD.sub("", text)
+    found = _TZID_LINE.search(text)
+    if found is None:
+        return text
+    tzid = found.group(2).strip()
+    if not tzid or zone_named(tzid) is not None:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
+    plain = tzid.replace('"', "'")
+    own = f"{plain} ({digest})"
+    return text[: found.start(2)] + own + text[found.end(2) :]
+
+
 def parse_timezone(calendar: RawCalendar, raw: RawTimezone, zones: Zones) -> str | None:
     """Parse a VTIMEZONE (icalendar keeps it for the times that name it) and add its
     TZID to ``zones``; return why it cannot be read, or None."""
-    text = calendar.component_text(raw.span, raw.closed, "VTIMEZONE")
+    written = calendar.component_text(raw.span, raw.closed, "VTIMEZONE")
+    text = _own_name(written)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -138,6 +167,10 @@ def parse_timezone(calendar: RawCalendar, raw: RawTimezone, zones: Zones) -> str
     if not tzid:
         return "a time zone without TZID ignored"
     zones.defined.add(tzid)
+    if text != written:
+        found = _TZID_LINE.search(_UNFOLD.sub("", written))
+        if found is not None:
+            zones.renamed[found.group(2).strip()] = tzid
     return None
 
 

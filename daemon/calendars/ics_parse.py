@@ -118,6 +118,7 @@ class _Reader:
         self.problems: list[str] = []
         self.notes: list[str] = []
         self._seen: set[tuple[str, datetime]] = set()
+        self._renamed: dict[str, str] = {}
 
     def read(self, calendar: RawCalendar, source: str) -> None:
         if calendar.calscale and calendar.calscale.upper() != "GREGORIAN":
@@ -128,7 +129,7 @@ class _Reader:
             self.notes.append(
                 f"unknown X-WR-TIMEZONE {xwr_name!r}: floating times read in {self.zone.key}"
             )
-        zones = Zones(self.zone)
+        zones = Zones(self.zone, self._renamed)
         for timezone in calendar.timezones:
             problem = parse_timezone(calendar, timezone, zones)
             if problem:

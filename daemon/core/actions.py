@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cadence.daemon.core.bookings import Booking
 from cadence.daemon.core.dates import day_time, span_text
 from cadence.daemon.core.model import Gap, Person, Proposal, Reason, Slot
 from cadence.daemon.core.slots import SHORTEST
@@ -15,11 +16,13 @@ from cadence.daemon.core.slots import SHORTEST
 class Action:
     """One step of a plan; ``describe`` is what ``sync --dry-run`` prints.
 
-    Kinds: ``propose``, ``no-free-time`` (a gap no slot fits: nothing is
-    proposed, the gap is listed as unanswered), ``supersede``, ``withdraw``,
+    Kinds: ``propose``, ``no-free-time`` (a gap no slot fits: the owner is told
+    so, with the nearest options as the proposal's ``slots``), ``supersede``, ``withdraw``,
     ``expire``, ``prepare-agenda``, and on a writable calendar
     ``create-series``, ``split-series`` (end ``series`` before ``cut``, then
-    create), ``attach-agenda`` (to ``events``).
+    create), ``attach-agenda`` (to ``events``); for what cadence arranged by
+    invitation, ``cancel-booking`` (METHOD:CANCEL) and ``end-booking`` (an UNTIL
+    before ``cut``).
     """
 
     kind: str
@@ -33,6 +36,7 @@ class Action:
     series: str | None = None
     cut: datetime | None = None
     events: tuple[str, ...] = ()
+    booking: Booking | None = None
 
     def describe(self) -> str:
         return f"{self.kind:<15} {self.person:<28} {self.detail}"
@@ -59,15 +63,21 @@ def no_free_time(person: Person, gap: Gap, zone: ZoneInfo) -> str:
 
 
 def answer(
-    person: Person, gap: Gap, slots: tuple[Slot, ...], zone: ZoneInfo, notes: tuple[str, ...] = ()
+    person: Person,
+    gap: Gap,
+    slots: tuple[Slot, ...],
+    zone: ZoneInfo,
+    notes: tuple[str, ...] = (),
+    *,
+    options: tuple[Slot, ...] = (),
 ) -> Action:
     """Given a gap and the free slots found for it, return the step that answers it:
     a proposal of those slots or, when none fits, the gap said plainly to have no
-    free time."""
+    free time, with the nearest ``options`` (DESIGN rule 11)."""
     what = gap_text(gap, zone)
     if not slots:
-        return Action(
-            "no-free-time", person.email, f"{what}: {no_free_time(person, gap, zone)}", gap=gap
-        )
+        offered = ", ".join(day_time(s.start, zone) for s in options) or "none"
+        detail = f"{what}: {no_free_time(person, gap, zone)}; nearest options: {offered}"
+        return Action("no-free-time", person.email, detail, gap=gap, slots=options, notes=notes)
     times = ", ".join(day_time(s.start, zone) for s in slots)
     return Action("propose", person.email, f"{what}: {times}", gap=gap, slots=slots, notes=notes)

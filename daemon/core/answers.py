@@ -71,19 +71,36 @@ def answer_email(
 
 
 def booked_lines(
-    proposal: Proposal, number: int, slot: Slot, person: Person, owner: Owner, *, invited: bool
+    proposal: Proposal,
+    number: int,
+    slot: Slot,
+    person: Person,
+    owner: Owner,
+    *,
+    how: str,
+    to: str = "",
 ) -> tuple[str, list[str]]:
-    """The subject and lines saying slot ``number`` was booked by the owner's reply."""
+    """The subject and lines saying what the owner's reply choosing slot ``number`` did:
+    ``how`` is "invited" (an invitation to the person), "moved" or "created" (in her
+    calendar) or "asked" (the meeting is ``to``'s: they were asked to move it, and
+    nothing is booked until they do)."""
     when = slot_text(proposal, slot, person, owner)
-    how = (
-        f"The invitation went to {clean(person.email)}, with a copy to you."
-        if invited
-        else f"It is in your calendar, and {_name(person)} was told."
-    )
-    lines = [
-        f"Booked: {when} ({owner.zone.key}), slot {number} of {_about(proposal, person, owner)}.",
-        how,
-    ]
+    about = f"slot {number} of {_about(proposal, person, owner)}"
+    if how == "asked":
+        organizer = clean(to) or clean(person.email)
+        lines = [
+            f"Asked {organizer} to move the 1:1 to {when} ({owner.zone.key}), {about}.",
+            f"It is {organizer}'s meeting, so it is not moved until they move it; "
+            "your calendar changes when they do.",
+        ]
+        return f"asked {organizer} to move the 1:1 with {_name(person)} to {when}", lines
+    done = f"It is in your calendar, and {_name(person)} was told."
+    if how == "invited":
+        done = (
+            f"The invitation went to {clean(person.email)}; your copy came in an email of "
+            "its own: accept it to put the 1:1 into your calendar."
+        )
+    lines = [f"Booked: {when} ({owner.zone.key}), {about}.", done]
     return f"booked {_name(person)}, {when}", lines
 
 

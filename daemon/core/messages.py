@@ -12,7 +12,7 @@ import html
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ import icalendar
 from cadence.daemon.core.headers import mailbox, set_addresses
 from cadence.daemon.core.model import Cadence, Owner, Person, Proposal, Reason, Slot, Unit
 from cadence.daemon.core.reply_links import mailto, reply_hint
-from cadence.daemon.core.series import nth_weekday, rrule
+from cadence.daemon.core.series import nth_weekday
 
 PRODID = "-//cadence//cadence 1:1 keeper//EN"
 # Spelled out rather than strftime("%a"), which follows the process locale.
@@ -214,6 +214,78 @@ class WebLinks:
     sign_in: str
 
 
+_BENT = {
+    "hours": "outside your working hours",
+    "next-period": "early in the next period",
+}
+
+
+def _nothing_fits(proposal: Proposal, person: Person, zone: ZoneInfo) -> str:
+    period = _period(proposal, person.cadence, zone)
+    shortest = int(max(person.duration / 2, timedelta(minutes=15)).total_seconds() // 60)
+    return (
+        f"No free time fits your rules in {period}: not even a {shortest}-minute slot fits "
+        "the working hours, the notice and everyone's busy time."
+    )
+
+
+def _slot_label(slot: Slot, person: Person) -> str:
+    """What a slot's line says besides its time: shorter than usual, or the rule an
+    option for lack of free time bends."""
+    usual = int(person.duration.total_seconds() // 60)
+    label = ""
+    if slot.shorter:
+        minutes = int(slot.duration.total_seconds() // 60)
+        label = f"{minutes} min, shorter than the usual {usual}: {_SHORTER}"
+    if slot.bends in _BENT:
+        label = f"{_BENT[slot.bends]}; {label}" if label else _BENT[slot.bends]
+    return f"({label})" if label else ""
+
+
+def slot_entries(
+    proposal: Proposal,
+    person: Person,
+    owner: Owner,
+    *,
+    subject: str,
+    message_id: str,
+    reply_to: str | None,
+    accept_command: str = "cadence proposals accept {id} --slot {n}",
+    web: WebLinks | None = None,
+) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Given a proposal, return its slots as an email lists them: the text lines, and
+    per slot the HTML lines (its time and what it bends, the person's clock, the
+    web app's confirm page with ``web``, the command that books it and, with
+    ``reply_to``, the ``mailto:`` link that books it by reply). Every way to book a
+    slot is added here, once per slot."""
+    e = html.escape
+    name = _name(person)
+    text: list[str] = []
+    html_slots: list[tuple[str, ...]] = []
+    for n, slot in enumerate(proposal.slots, start=1):
+        when, theirs = _when(proposal, slot, person, owner)
+        command = accept_command.format(id=proposal.id, n=n)
+        label = _slot_label(slot, person)
+        text.append(f"{n}. {when} {label}".rstrip())
+        lines = [f"<strong>{e(when)}</strong>"]
+        if label:
+            lines[0] += f' <span style="color:#b45309">{e(label)}</span>'
+        if theirs:
+            text.append(f"   ({name}: {theirs})")
+            lines.append(f'<span style="color:#6b7280">({e(name)}: {e(theirs)})</span>')
+        book = _web_link(web.slots[n - 1]) if web and n <= len(web.slots) else ""
+        if book:
+            text.append(f"   book: {book}")
+            lines.append(f'<a href="{e(book, quote=True)}" style="{_BUTTON}">Book this time</a>')
+        text += [f"   accept: {command}", ""]
+        lines.append(f"accept: {_CODE}{e(command)}</code>")
+        if reply_to:
+            url = e(mailto(reply_to, subject, str(n), message_id), quote=True)
+            lines.append(f'<a href="{url}" style="color:#1a56db">Book this time by email</a>')
+        html_slots.append(tuple(lines))
+    return text, html_slots
+
+
 def proposal_email(
     proposal: Proposal,
     person: Person,
@@ -243,46 +315,38 @@ def proposal_email(
     dismiss = dismiss.format(id=proposal.id)
     link = _token(agenda_url or "")
     extra = [n for n in dict.fromkeys(clean(n) for n in (*proposal.notes, *notes)) if n]
-    usual = int(person.duration.total_seconds() // 60)
 
+    count = len(proposal.slots)
+    if proposal.no_free_time:
+        intro += f" {_nothing_fits(proposal, person, zone)}"
     if not proposal.slots:
         ask = f"cadence found no free time in {period}; please pick a time with {name} yourself."
+    elif proposal.no_free_time:
+        ask = f"The nearest times cadence can offer, each bending one rule (times in {zone.key}):"
     elif proposal.reason is Reason.NO_SERIES:
         ask = f"Pick a time to start the series (times in {zone.key}):"
     else:
         ask = f"Pick a new time so it is not skipped (times in {zone.key}, {period}):"
-    count = len(proposal.slots)
     offer = f"{count} new time{'s' if count != 1 else ''}" if count else "no free time found"
     if count and proposal.reason is Reason.NO_SERIES:
         offer = f"{count} time{'s' if count != 1 else ''} to start {series_words(person.cadence)}"
+    if count and proposal.no_free_time:
+        offer = f"no free time; {count} nearest option{'s' if count != 1 else ''}"
     subject = f"1:1 with {name}: {headline} — {offer}"
     reply = _token(reply_to or "")
     hint = [reply_hint(count)] if reply else []
-    text, html_slots = [intro, "", *hint, *([""] if hint else []), ask, ""], []
-    for n, slot in enumerate(proposal.slots, start=1):
-        when, theirs = _when(proposal, slot, person, owner)
-        command = accept_command.format(id=proposal.id, n=n)
-        short = ""
-        if slot.shorter:
-            minutes = int(slot.duration.total_seconds() // 60)
-            short = f"({minutes} min, shorter than the usual {usual}: {_SHORTER})"
-        text.append(f"{n}. {when} {short}".rstrip())
-        lines = [f"<strong>{e(when)}</strong>"]
-        if short:
-            lines[0] += f' <span style="color:#b45309">{e(short)}</span>'
-        if theirs:
-            text.append(f"   ({name}: {theirs})")
-            lines.append(f'<span style="color:#6b7280">({e(name)}: {e(theirs)})</span>')
-        book = _web_link(web.slots[n - 1]) if web and n <= len(web.slots) else ""
-        if book:
-            text.append(f"   book: {book}")
-            lines.append(f'<a href="{e(book, quote=True)}" style="{_BUTTON}">Book this time</a>')
-        text += [f"   accept: {command}", ""]
-        lines.append(f"accept: {_CODE}{e(command)}</code>")
-        if reply:
-            url = e(mailto(reply, subject, str(n), message_id), quote=True)
-            lines.append(f'<a href="{url}" style="color:#1a56db">Book this time by email</a>')
-        html_slots.append(tuple(lines))
+    text = [intro, "", *hint, *([""] if hint else []), ask, ""]
+    slot_text_lines, html_slots = slot_entries(
+        proposal,
+        person,
+        owner,
+        subject=subject,
+        message_id=message_id,
+        reply_to=reply or None,
+        accept_command=accept_command,
+        web=web,
+    )
+    text += slot_text_lines
     text.append(f"None of these? Dismiss: {dismiss}")
     outro = [f"None of these? Dismiss: {_CODE}{e(dismiss)}</code>"]
     if reply:
@@ -346,113 +410,6 @@ def event_description(person: Person, owner: Owner, agenda_url: str | None, *, s
     if agenda_url and _token(agenda_url):
         parts.append(agenda_line(agenda_url))
     return "\n\n".join(parts)
-
-
-def invitation(
-    proposal: Proposal,
-    slot: Slot,
-    person: Person,
-    owner: Owner,
-    *,
-    agenda_url: str | None,
-    stamp: datetime,
-    sequence: int = 0,
-) -> bytes:
-    """Given an accepted proposal and its chosen slot, return an iTIP REQUEST
-    (RFC 5546) holding one VEVENT, recurring for a no-series proposal."""
-    name, owner_name = _name(person), _name(owner)
-    link = _token(agenda_url or "")
-    calendar = icalendar.Calendar()
-    for key, value in (("prodid", PRODID), ("version", "2.0"), ("calscale", "GREGORIAN")):
-        calendar.add(key, value)
-    calendar.add("method", "REQUEST")
-    event = icalendar.Event()
-    event.add("uid", proposal.invitation_uid)
-    event.add("sequence", sequence)
-    event.add("dtstamp", stamp.astimezone(UTC))
-    if proposal.reason is Reason.NO_SERIES:
-        # A series must follow the owner's wall clock across DST, so it is written
-        # in the owner's TZID with a VTIMEZONE rather than in UTC.
-        start = slot.start.astimezone(owner.zone)
-        event.add("dtstart", start)
-        event.add("dtend", slot.end.astimezone(owner.zone))
-        event.add("rrule", rrule(person.cadence, start))
-        first, last = date(start.year, 1, 1), date(start.year + 15, 1, 1)
-        zone = icalendar.Timezone.from_tzid(owner.timezone, first_date=first, last_date=last)
-        calendar.add_component(zone)
-    else:
-        event.add("dtstart", slot.start.astimezone(UTC))
-        event.add("dtend", slot.end.astimezone(UTC))
-    event.add("summary", event_summary(person, owner))
-    event.add("organizer", _address(owner.email, owner_name))
-    them = {"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION"}
-    event.add("attendee", _address(person.email, name, **them, RSVP="TRUE"))
-    event.add("attendee", _address(owner.email, owner_name, **them | {"PARTSTAT": "ACCEPTED"}))
-    event.add("x-cadence-person", _token(person.email))
-    if link:
-        event.add("url", link)
-        event.add("attach", link)
-    series = proposal.reason is Reason.NO_SERIES
-    event.add("description", event_description(person, owner, link, series=series))
-    event.add("status", "CONFIRMED")
-    event.add("transp", "OPAQUE")
-    calendar.add_component(event)
-    ics: bytes = calendar.to_ical()
-    return ics
-
-
-def invitation_email(
-    proposal: Proposal,
-    slot: Slot,
-    person: Person,
-    owner: Owner,
-    *,
-    sender: str,
-    message_id: str,
-    agenda_url: str | None,
-    stamp: datetime,
-    sequence: int = 0,
-) -> EmailMessage:
-    """Given an accepted proposal and its slot, return the iMIP email (RFC 6047)
-    that invites the person, with a copy to the owner."""
-    ics = invitation(
-        proposal, slot, person, owner, agenda_url=agenda_url, stamp=stamp, sequence=sequence
-    )
-    title = event_summary(person, owner)
-    when, theirs = _when(proposal, slot, person, owner)
-    text = [title, f"When: {when} ({owner.zone.key})"]
-    if theirs:
-        text.append(f"      {theirs}")
-    if agenda_url and _token(agenda_url):
-        text.append(agenda_line(agenda_url))
-    text.append("Accept or decline in your calendar.")
-    owner_address = (clean(owner.name), _token(owner.email))
-
-    message = EmailMessage()
-    _head(message, sender, f"Invitation: {title} @ {when} ({owner.zone.key})", message_id)
-    set_addresses(message, "To", [(clean(person.name), _token(person.email))])
-    set_addresses(message, "Cc", [owner_address])
-    # Calendar replies go to the ORGANIZER (the owner); a plain reply should as well.
-    set_addresses(message, "Reply-To", [owner_address])
-    message["Date"] = format_datetime(stamp.astimezone(owner.zone))
-    message["X-Cadence-Proposal"] = str(proposal.id)
-    # The structure Google Calendar itself sends, which Gmail, Outlook, Apple Mail
-    # and Thunderbird all show with accept/decline:
-    #   multipart/mixed
-    #     multipart/alternative: text/plain, text/calendar; method=REQUEST
-    #     application/ics "invite.ics" (for clients that only offer attachments)
-    # base64 keeps the calendar's CRLF line ends and UTF-8 bytes exact.
-    message.set_content("\n".join(text) + "\n")
-    calendar_params = {"method": "REQUEST", "charset": "UTF-8"}
-    message.add_alternative(ics, maintype="text", subtype="calendar", params=calendar_params)
-    name = {"name": "invite.ics"}
-    message.add_attachment(
-        ics, maintype="application", subtype="ics", filename="invite.ics", params=name
-    )
-    for part in message.walk():
-        if part is not message:
-            del part["MIME-Version"]  # meaningful on the top-level message only
-    return message
 
 
 def alert_email(

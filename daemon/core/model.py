@@ -313,11 +313,14 @@ class Gap:
 
 @dataclass(frozen=True, order=True)
 class Slot:
-    """A proposed time. ``shorter`` marks a slot below the person's usual duration."""
+    """A proposed time. ``shorter`` marks a slot below the person's usual duration;
+    ``bends`` names the rule an option offered for lack of free time bends
+    (``shorter``, ``hours``: outside the working hours, ``next-period``), else ""."""
 
     start: datetime
     end: datetime
     shorter: bool = False
+    bends: str = ""
 
     @property
     def duration(self) -> timedelta:
@@ -359,6 +362,8 @@ class Proposal:
     notes: tuple[str, ...] = field(default=())
     # Why it closed, in words, when the status alone does not say it all.
     closed_reason: str | None = None
+    # No slot fitted the rules: the slots are the nearest bookable options.
+    no_free_time: bool = False
 
     @property
     def invitation_uid(self) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cadence.daemon.store.bookings import Bookings
 from cadence.daemon.store.database import Database, from_utc_text, utc_text
 from cadence.daemon.store.documents import AgendaDocument, Documents
 from cadence.daemon.store.identity import Identity
@@ -22,6 +23,7 @@ from cadence.daemon.store.web import WebState
 __all__ = [
     "AgendaDocument",
     "AlreadyHandled",
+    "Bookings",
     "Documents",
     "Identity",
     "InboxRecord",
@@ -59,6 +61,7 @@ class Store:
         self.inbox = InboxRecords(self.db, self.proposals)
         self.unanswered = UnansweredGaps(self.db)
         self.web = WebState(self.db)
+        self.bookings = Bookings(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -227,6 +227,42 @@ MIGRATIONS: tuple[str, ...] = (
         expires_at TEXT NOT NULL
     );
     """,
+    # Bookings: every invitation cadence sent (DESIGN "booking", rules 8-12): its
+    # UID and SEQUENCE, the ORGANIZER it went out as (updates and cancellations
+    # must come from the same), the gap it answers, its meetings (a recurring one
+    # by its RRULE in the owner's zone, cut at `ends`), the answers heard, the
+    # meetings declined one by one, and the person's settings it was made for. A proposal made for
+    # a gap no slot fits under the rules offers the nearest bookable times
+    # instead, and says so (rule 11): `no_free_time`.
+    """
+    CREATE TABLE bookings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        uid TEXT NOT NULL UNIQUE,
+        person TEXT NOT NULL,
+        person_name TEXT NOT NULL,
+        organizer TEXT NOT NULL,
+        proposal_id INTEGER REFERENCES proposals (id),
+        period_start TEXT,
+        period_end TEXT,
+        sequence INTEGER NOT NULL DEFAULT 0,
+        start TEXT NOT NULL,
+        end TEXT NOT NULL,
+        zone TEXT NOT NULL,
+        recurrence TEXT,
+        ends TEXT,
+        status TEXT NOT NULL,
+        person_partstat TEXT NOT NULL,
+        owner_partstat TEXT NOT NULL,
+        declined_json TEXT NOT NULL DEFAULT '[]',
+        settings TEXT NOT NULL,
+        closed_reason TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX bookings_status ON bookings (status, start);
+    CREATE INDEX bookings_person ON bookings (person);
+    ALTER TABLE proposals ADD COLUMN no_free_time INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

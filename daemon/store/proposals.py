@@ -21,7 +21,12 @@ from cadence.daemon.store.outbox import NewMail, Outbox, OutboxItem, enqueue
 def _slots_json(slots: Sequence[Slot]) -> str:
     return json.dumps(
         [
-            {"start": s.start.isoformat(), "end": s.end.isoformat(), "shorter": s.shorter}
+            {
+                "start": s.start.isoformat(),
+                "end": s.end.isoformat(),
+                "shorter": s.shorter,
+                "bends": s.bends,
+            }
             for s in slots
         ]
     )
@@ -29,7 +34,12 @@ def _slots_json(slots: Sequence[Slot]) -> str:
 
 def _proposal(row: sqlite3.Row) -> Proposal:
     slots = tuple(
-        Slot(datetime.fromisoformat(s["start"]), datetime.fromisoformat(s["end"]), s["shorter"])
+        Slot(
+            datetime.fromisoformat(s["start"]),
+            datetime.fromisoformat(s["end"]),
+            s["shorter"],
+            s.get("bends", ""),
+        )
         for s in json.loads(row["slots_json"])
     )
     return Proposal(
@@ -46,6 +56,7 @@ def _proposal(row: sqlite3.Row) -> Proposal:
         sequence=row["sequence"],
         notes=tuple(json.loads(row["notes_json"])),
         closed_reason=row["closed_reason"],
+        no_free_time=bool(row["no_free_time"]),
     )
 
 
@@ -85,7 +96,8 @@ class Proposals:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO proposals (gap_key, person, reason, status,"
                 " period_start, period_end, cancelled_start, slots_json, notes_json,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " no_free_time, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     proposal.gap_key,
                     proposal.person,
@@ -96,6 +108,7 @@ class Proposals:
                     utc_text(proposal.cancelled_start) if proposal.cancelled_start else None,
                     _slots_json(proposal.slots),
                     json.dumps(list(proposal.notes)),
+                    int(proposal.no_free_time),
                     stamp,
                     stamp,
                 ),
@@ -144,6 +157,17 @@ class Proposals:
                 )
             if mail is not None:
                 enqueue(conn, mail, proposal_id, now)
+
+    def reopen(self, proposal_id: int, mark: str, reason: str, now: datetime) -> None:
+        """Give the gap of a booked proposal back (its booking was declined or
+        withdrawn): the gap, if it is still there, may get one new proposal. ``mark``
+        (unique to what reopened it) keeps the old proposal apart, ``reason`` says why."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE proposals SET gap_key = gap_key || '|' || ?, updated_at = ?,"
+                " closed_reason = ? WHERE id = ? AND gap_key NOT LIKE '%|' || ?",
+                (mark, utc_text(now), reason, proposal_id, mark),
+            )
 
     # -- the outbox rows of proposals (see store/outbox.py for their delivery) ----
 

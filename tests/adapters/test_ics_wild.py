@@ -215,3 +215,29 @@ def test_a_lotus_notes_zone_named_like_a_zone_directory_is_read() -> None:
     # TZID "Pacific", defined by the request's VTIMEZONE: Pacific Daylight Time in April.
     assert request.start == reply.start == datetime(2004, 4, 15, 19, tzinfo=UTC)
     assert request.end - request.start == timedelta(hours=1)
+
+
+def _custom_zone_feed(offset: str, uid: str) -> bytes:
+    """An Outlook feed whose one event is in a zone only its VTIMEZONE defines, under
+    the name Outlook gives every such zone."""
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:Microsoft Exchange Server 2010\r\n"
+        "BEGIN:VTIMEZONE\r\nTZID:Customized Time Zone\r\nBEGIN:STANDARD\r\n"
+        f"DTSTART:16010101T000000\r\nTZOFFSETFROM:{offset}\r\nTZOFFSETTO:{offset}\r\n"
+        "END:STANDARD\r\nEND:VTIMEZONE\r\n"
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Call\r\n"
+        "DTSTART;TZID=Customized Time Zone:20261110T120000\r\n"
+        "DTEND;TZID=Customized Time Zone:20261110T130000\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+def test_two_feeds_defining_one_zone_name_differently_are_each_read_by_their_own() -> None:
+    # icalendar keeps the first definition of a TZID for the whole process; each
+    # feed's times must follow the zone that feed defines.
+    east = parse_calendar(_custom_zone_feed("+0200", "east"), NOVEMBER, source="east",
+                          default_zone=BERLIN).occurrences  # fmt: skip
+    west = parse_calendar(_custom_zone_feed("-0500", "west"), NOVEMBER, source="west",
+                          default_zone=BERLIN).occurrences  # fmt: skip
+    assert [o.start.astimezone(UTC) for o in east] == [datetime(2026, 11, 10, 10, tzinfo=UTC)]
+    assert [o.start.astimezone(UTC) for o in west] == [datetime(2026, 11, 10, 17, tzinfo=UTC)]

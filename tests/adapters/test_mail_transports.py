@@ -15,22 +15,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from cadence.daemon.core import messages
 from cadence.daemon.core.errors import MailError
-from cadence.daemon.core.model import (
-    Cadence,
-    Owner,
-    Period,
-    Person,
-    Proposal,
-    ProposalStatus,
-    Reason,
-    Slot,
-)
+from cadence.daemon.core.itip import Method, Role, booking_email
 from cadence.daemon.mail import Transport
 from cadence.daemon.mail.maildir import MaildirTransport, file_name
 from cadence.daemon.mail.smtp import SmtpTransport
 
+from tests.support.bookings import OWNER, booking
 from tests.support.smtp_server import SmtpTestServer, TlsFiles, free_port, make_tls
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -50,21 +41,15 @@ def sample(message_id: str = "<sample-1@cadence.example.com>") -> EmailMessage:
 
 
 def invitation() -> EmailMessage:
-    at = datetime(2026, 11, 25, 10, tzinfo=BERLIN)
-    slot = Slot(at, at.replace(minute=30))
-    proposal = Proposal(
-        7, "alice@example.com|2026-11-23", "alice@example.com", Reason.CANCELLED,
-        ProposalStatus.ACCEPTED, Period(at, at), (slot,),
-    )  # fmt: skip
-    return messages.invitation_email(
-        proposal,
-        slot,
-        Person("alice@example.com", "Alice Example", Cadence.parse("weekly")),
-        Owner("Olivia Owner", "olivia@example.com", "Europe/Berlin"),
+    return booking_email(
+        booking(),
+        OWNER,
+        role=Role.PERSON,
+        method=Method.REQUEST,
         sender="cadence@example.com",
         message_id="<invite-7@cadence.example.com>",
         agenda_url="https://agenda.example.com/alice",
-        stamp=at,
+        stamp=datetime(2026, 11, 23, 10, tzinfo=BERLIN),
     )
 
 

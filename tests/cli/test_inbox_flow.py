@@ -132,14 +132,15 @@ def test_replying_2_from_gmail_books_slot_2_once_and_confirms_it(world: World) -
     found = world.json("inbox", "check")
     assert found["read"] == 1 and found["ignored"] == []
     (acted,) = found["acted"]
-    assert acted["action"] == "book" and acted["proposal"] == 1 and acted["booking"] is None
+    assert acted["action"] == "book" and acted["proposal"] == 1 and acted["booking"] == 1
     assert acted["from"] == "olivia@example.com"
     assert acted["message_id"].endswith("@mail.gmail.com>")
 
     (proposal,) = world.json("proposals", "list", "--all")
     assert proposal["status"] == "accepted" and proposal["accepted_slot"] == 2
-    invitation, confirmation = world.mails()[1:]
+    invitation, copy, confirmation = world.mails()[1:]
     assert invitation["Subject"].startswith("Invitation: 1:1 Alice Example / Olivia Owner")
+    assert copy["To"] == "Olivia Owner <olivia@example.com>"
     assert confirmation["Subject"].startswith("cadence: booked Alice Example, ")
     assert confirmation["In-Reply-To"].endswith("@mail.gmail.com>")
     assert confirmation["To"] == "olivia@example.com"
@@ -147,7 +148,7 @@ def test_replying_2_from_gmail_books_slot_2_once_and_confirms_it(world: World) -
 
     again = world.json("inbox", "check")
     assert again == {"read": 0, "acted": [], "ignored": [], "errors": []}
-    assert len(world.mails()) == 3
+    assert len(world.mails()) == 4
 
 
 def test_a_dismissal_from_outlook_in_html_only(world: World) -> None:
@@ -213,7 +214,7 @@ def test_a_slot_taken_meanwhile_is_answered(world: World) -> None:
 
 def test_a_person_s_invitation_reply_is_recognised(world: World) -> None:
     assert world.run("proposals", "accept", "1", "--slot", "1").exit_code == 0
-    invitation = world.mails()[-1]
+    invitation = world.mails()[-2]
     ics = invitation.get_body(("calendar",))
     assert ics is not None
     uid = next(line for line in ics.get_content().splitlines() if line.startswith("UID:"))[4:]
@@ -222,7 +223,7 @@ def test_a_person_s_invitation_reply_is_recognised(world: World) -> None:
     found = world.json("inbox", "check")
     (acted,) = found["acted"]
     assert acted["action"] == "reply" and acted["partstat"] == "declined"
-    assert acted["proposal"] == 1 and acted["booking"] is None
+    assert acted["proposal"] == 1 and acted["booking"] == 1
     (ignored,) = found["ignored"]
     assert ignored["why"] == "invitation reply: no booking with that UID"
     flags = world.inbox()

@@ -1,5 +1,7 @@
-"""A gap no free time fits is said plainly: in the plan line, in ``sync --json``, and in
-``status`` (``unanswered_gaps``) until it is answered.
+"""A gap is never let pass in silence: a gap no free time fits gets one email saying so,
+with the nearest options (DESIGN rule 11); a gap still without an answer (its one
+proposal closed, and the gap came back) is listed in ``status`` until it is
+answered.
 
 Alice's weekly 1:1 on Tuesday 1 December is cancelled, and the owner is at an
 offsite from Monday 30 November to Saturday 5 December: nothing fits that week.
@@ -30,49 +32,51 @@ def world(tmp_path: Path) -> FileWorld:
     return world
 
 
-def test_the_plan_line_says_no_free_time_and_names_the_meeting(world: FileWorld) -> None:
+def test_the_plan_line_says_no_free_time_names_the_meeting_and_the_options(
+    world: FileWorld,
+) -> None:
     result = world.run("sync", "--dry-run")
     assert result.exit_code == 0, result.output
     (line,) = [line for line in result.output.splitlines() if ALICE in line and "free" in line]
     assert line.split()[0] == "no-free-time"
     assert "cancelled Tue 01 Dec 10:00" in line and "no free time in 30 Nov–06 Dec" in line
+    # The offsite leaves only the next week: its first hour.
+    assert "nearest options: Mon 07 Dec 09:00" in line
     assert "propose " not in result.output
-    assert "1 gap(s) unanswered" in result.output
 
 
-def test_sync_json_and_status_list_the_unanswered_gap_with_why(world: FileWorld) -> None:
+def test_a_week_with_no_free_time_gets_exactly_one_email_saying_so(world: FileWorld) -> None:
     result = world.run("sync", "--json")
     assert result.exit_code == 0  # no free time is no failure of cadence's
     report = json.loads(result.stdout)
     (entry,) = [p for p in report["plan"] if p["action"] == "no-free-time"]
     assert entry["person"] == ALICE and "no free time" in entry["detail"]
-    (gap,) = report["unanswered_gaps"]
-    assert gap["person"] == ALICE and gap["reason"] == "cancelled"
-    assert gap["cancelled_start"] == NEXT_WEEK.isoformat()
-    assert gap["period_start"] == "2026-11-30T00:00:00+01:00"
-    assert gap["period_end"] == "2026-12-07T00:00:00+01:00"
-    assert "no free time" in gap["why"]
-    assert world.json("proposals", "list") == []
+    assert report["proposals_created"] == 1
+    # Told by email: the gap is answered.
+    assert report["unanswered_gaps"] == [] and world.json("status")["unanswered_gaps"] == []
+    (proposal,) = world.json("proposals", "list")
+    assert proposal["no_free_time"] is True and proposal["reason"] == "cancelled"
+    (option,) = proposal["slots"]
+    assert option["bends"] == "next-period"
+    assert option["start"] == datetime(2026, 12, 7, 9, 0, tzinfo=BERLIN).isoformat()
+    (mail,) = world.mails()
+    assert "no free time" in mail["Subject"]
+    assert mail["Subject"].endswith("— no free time; 1 nearest option")
+    # However often it runs, the gap has its one email.
+    for hours in (1, 2):
+        world.run("sync", now=NOW + timedelta(hours=hours))
+    assert len(world.mails()) == 1
+    listing = world.run("proposals", "list").output
+    assert "(early in the next period)" in listing
 
-    status = world.json("status")
-    (listed,) = status["unanswered_gaps"]
-    assert listed["why"] == gap["why"] and listed["since"] == NOW.isoformat()
-    shown = world.run("status").output
-    assert "Unanswered:  1 gap" in shown
-    assert f"{ALICE}: cancelled Tue 01 Dec 10:00: no free time" in shown
 
-
-def test_the_gap_stays_listed_until_time_frees_up_then_gets_its_proposal(
-    world: FileWorld,
-) -> None:
+def test_the_option_books_like_any_slot(world: FileWorld) -> None:
     world.run("sync")
-    later = NOW + timedelta(hours=3)
-    assert len(world.json("status", now=later)["unanswered_gaps"]) == 1
-    world.feed(feeds.calendar(alice_series(cancelled=[NEXT_WEEK])))  # the offsite is off
-    report = world.json("sync", now=later)
-    assert report["proposals_created"] == 1 and report["unanswered_gaps"] == []
-    assert world.json("status", now=later)["unanswered_gaps"] == []
-    assert world.run("status", now=later).output.count("Unanswered:  0 gaps") == 1
+    accepted = world.run("proposals", "accept", "1", "--slot", "1")
+    assert accepted.exit_code == 0, accepted.output
+    assert "Accepted: Mon 07 Dec 09:00–09:30" in accepted.output
+    (booking,) = world.json("bookings", "list")
+    assert booking["start"] == datetime(2026, 12, 7, 9, 0, tzinfo=BERLIN).isoformat()
 
 
 def test_a_dismissed_gap_is_answered_and_a_superseded_one_that_came_back_is_not(
@@ -106,8 +110,31 @@ def test_a_dismissed_gap_is_answered_and_a_superseded_one_that_came_back_is_not(
     assert "its proposal #2 was superseded earlier" in gap["why"]
 
 
-def test_a_removed_or_paused_persons_unanswered_gaps_go_at_once(world: FileWorld) -> None:
+def test_a_removed_or_paused_persons_unanswered_gaps_go_at_once(tmp_path: Path) -> None:
+    world = FileWorld.make(tmp_path, feeds.calendar(alice_series(cancelled=[NEXT_WEEK])))
+    world.run("person", "add", ALICE, "--name", "Alice Example", "--every", "weekly")
     world.run("sync")
+    # The calendar fills the gap (the proposal is superseded), then empties it again.
+    world.feed(feeds.calendar(alice_series()))
+    world.run("sync", now=NOW + timedelta(hours=1))
+    world.feed(feeds.calendar(alice_series(cancelled=[NEXT_WEEK])))
+    world.run("sync", now=NOW + timedelta(hours=2))
     assert len(world.json("status")["unanswered_gaps"]) == 1
     assert world.run("person", "pause", ALICE).exit_code == 0
     assert world.json("status")["unanswered_gaps"] == []
+
+
+def test_an_option_outside_the_working_hours_books_under_the_hours_it_bent(
+    tmp_path: Path,
+) -> None:
+    days = [datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN) + timedelta(days=n) for n in range(5)]
+    full = [feeds.single(f"work-{n}@x", "Work", day, 8 * 60) for n, day in enumerate(days)]
+    world = FileWorld.make(tmp_path, feeds.calendar(alice_series(cancelled=[NEXT_WEEK]), *full))
+    world.run("person", "add", ALICE, "--name", "Alice Example", "--every", "weekly")
+    world.run("sync")
+    (proposal,) = world.json("proposals", "list")
+    assert [s["bends"] for s in proposal["slots"]] == ["hours", "next-period"]
+    early = datetime.fromisoformat(proposal["slots"][0]["start"])
+    assert early.time() < datetime(2026, 12, 1, 9).time() or early.hour >= 17
+    accepted = world.run("proposals", "accept", "1", "--slot", "1")
+    assert accepted.exit_code == 0, accepted.output

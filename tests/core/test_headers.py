@@ -1,5 +1,5 @@
 """Address headers survive folding: whatever a person's or the owner's name, the
-invitation's To, Cc and Reply-To (and the From of every email) read back as one
+invitation's To, Sender and Reply-To (and the From of every email) read back as one
 address with that name.
 
 Each email is rendered as cadence renders it, serialised as the outbox stores
@@ -22,29 +22,17 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 from zoneinfo import ZoneInfo
 
-from cadence.daemon.core import messages
 from cadence.daemon.core.headers import MAX_LINE, address_value
+from cadence.daemon.core.itip import Method, Role, booking_email
 from cadence.daemon.core.messages import clean
-from cadence.daemon.core.model import (
-    Cadence,
-    Owner,
-    Period,
-    Person,
-    Proposal,
-    ProposalStatus,
-    Reason,
-    Slot,
-)
+from cadence.daemon.core.model import Owner
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from tests.support.bookings import booking
+
 BERLIN = ZoneInfo("Europe/Berlin")
 AT = datetime(2026, 11, 25, 10, tzinfo=BERLIN)
-SLOT = Slot(AT, AT.replace(minute=30))
-PROPOSAL = Proposal(
-    7, "alice@example.com|2026-11-23", "alice@example.com", Reason.CANCELLED,
-    ProposalStatus.ACCEPTED, Period(AT, AT), (SLOT,),
-)  # fmt: skip
 LONG_NAME = "Dr. Alexandra Example-Longname, Head of Platform Engineering: EMEA @ Example Corp"
 
 # Names made of what breaks headers: specials, quotes, backslashes, things that
@@ -87,12 +75,14 @@ def assert_one(raw: bytes, field: str, name: str, address: str) -> None:
     assert all(len(line) <= MAX_LINE for line in header.split("\r\n")), header
 
 
-def invitation(person_name: str, owner_name: str, sender: str) -> EmailMessage:
-    return messages.invitation_email(
-        PROPOSAL,
-        SLOT,
-        Person("alice@example.com", person_name, Cadence.parse("weekly")),
+def invitation(
+    person_name: str, owner_name: str, sender: str, role: Role = Role.PERSON
+) -> EmailMessage:
+    return booking_email(
+        booking(person_name=person_name),
         Owner(owner_name, "olivia@example.com", "Europe/Berlin"),
+        role=role,
+        method=Method.REQUEST,
         sender=sender,
         message_id="<invite-7@cadence.example.com>",
         agenda_url="https://agenda.example.com/alice",
@@ -104,12 +94,15 @@ def invitation(person_name: str, owner_name: str, sender: str) -> EmailMessage:
 @example(person=LONG_NAME, owner=LONG_NAME, sender=LONG_NAME)
 @example(person='"; Bcc: eve@evil.example', owner="=?utf-8?q?Eve?=", sender="\\")
 def test_every_name_stays_one_address_after_folding(person: str, owner: str, sender: str) -> None:
-    raw = smtp_bytes(invitation(person, owner, f"{_quoted(sender)} <cadence@example.com>"))
+    raw = smtp_bytes(invitation(person, owner, f"{_quoted(sender)} <outgoing@example.com>"))
     assert_one(raw, "To", person, "alice@example.com")
-    assert_one(raw, "Cc", owner, "olivia@example.com")
     assert_one(raw, "Reply-To", owner, "olivia@example.com")
+    assert_one(raw, "Sender", sender, "outgoing@example.com")
     (got,) = mailboxes(raw, "From")
     assert got[1] == "cadence@example.com"
+    assert got[0] == (clean(owner) or "olivia@example.com") + " (via cadence)"
+    raw = smtp_bytes(invitation(person, owner, "cadence@example.com", Role.OWNER))
+    assert_one(raw, "To", owner, "olivia@example.com")
 
 
 def _quoted(name: str) -> str:

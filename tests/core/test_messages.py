@@ -1,17 +1,15 @@
-"""The proposal email and the iTIP/iMIP invitation, rendered and parsed back."""
+"""The proposal email, rendered and parsed back (invitations: test_itip.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 import email
 import email.policy
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
-import icalendar
 import pytest
-import recurring_ical_events
 from cadence.daemon.core import messages
 from cadence.daemon.core.model import (
     Cadence,
@@ -268,216 +266,6 @@ def test_html_is_escaped() -> None:
     assert 'href="javascript' not in page
 
 
-# --- invitation --------------------------------------------------------------------
-
-
-def invite(p: Proposal | None = None, slot: Slot = SLOTS[0], **kw: object) -> icalendar.Calendar:
-    args: dict[str, object] = {"agenda_url": AGENDA, "stamp": STAMP}
-    args.update(kw)
-    person = args.pop("person", ALICE)
-    ics = messages.invitation(p or proposal(), slot, person, OWNER, **args)  # type: ignore[arg-type]
-    return icalendar.Calendar.from_ical(ics)
-
-
-def event_of(calendar: icalendar.Calendar) -> icalendar.Event:
-    (event,) = calendar.walk("VEVENT")
-    return event
-
-
-def test_invitation_is_an_itip_request() -> None:
-    calendar = invite()
-    assert calendar["METHOD"] == "REQUEST"
-    assert calendar["VERSION"] == "2.0"
-    assert calendar["PRODID"]
-    event = event_of(calendar)
-    assert event["UID"] == proposal().invitation_uid
-    assert event["SEQUENCE"] == 0
-    assert event.decoded("DTSTAMP") == STAMP
-    assert event.decoded("DTSTART") == SLOTS[0].start
-    assert event.decoded("DTEND") == SLOTS[0].end
-    assert event["DTSTART"].to_ical().endswith(b"Z")
-    assert event["SUMMARY"] == "1:1 Alice Example / Olivia Owner"
-    assert event["STATUS"] == "CONFIRMED"
-    assert event["TRANSP"] == "OPAQUE"
-    assert event["X-CADENCE-PERSON"] == "alice@example.com"
-    assert "RRULE" not in event
-
-
-def test_invitation_people() -> None:
-    event = event_of(invite())
-    organizer = event["ORGANIZER"]
-    assert organizer == "mailto:olivia@example.com"
-    assert organizer.params["CN"] == "Olivia Owner"
-    guests = {str(a): a.params for a in event["ATTENDEE"]}
-    alice = guests["mailto:alice@example.com"]
-    assert alice["CN"] == "Alice Example"
-    assert alice["ROLE"] == "REQ-PARTICIPANT"
-    assert alice["PARTSTAT"] == "NEEDS-ACTION"
-    assert alice["RSVP"] == "TRUE"
-    assert guests["mailto:olivia@example.com"]["PARTSTAT"] == "ACCEPTED"
-
-
-def test_invitation_carries_the_agenda_link() -> None:
-    event = event_of(invite())
-    assert event["URL"] == AGENDA
-    assert event["ATTACH"] == AGENDA
-    assert AGENDA in event["DESCRIPTION"]
-    bare = event_of(invite(agenda_url=None))
-    assert "URL" not in bare and "ATTACH" not in bare
-
-
-def test_invitation_uid_is_stable_and_sequence_is_passed() -> None:
-    first = event_of(invite())
-    again = event_of(invite(slot=SLOTS[1], stamp=STAMP + timedelta(hours=1), sequence=3))
-    assert first["UID"] == again["UID"]
-    assert again["SEQUENCE"] == 3
-    other = event_of(invite(proposal(id=43)))
-    assert other["UID"] != first["UID"]
-
-
-def round_trip(ics: bytes) -> None:
-    first = icalendar.Calendar.from_ical(ics)
-    second = icalendar.Calendar.from_ical(first.to_ical())
-    assert second["METHOD"] == first["METHOD"] == "REQUEST"
-    a, b = event_of(first), event_of(second)
-    for key in ("UID", "SUMMARY", "DESCRIPTION", "X-CADENCE-PERSON"):
-        assert a[key] == b[key]
-    assert a.decoded("DTSTART") == b.decoded("DTSTART")
-    assert a.get("RRULE") == b.get("RRULE")
-    assert [(str(x), dict(x.params)) for x in a["ATTENDEE"]] == [
-        (str(x), dict(x.params)) for x in b["ATTENDEE"]
-    ]
-
-
-def test_invitation_round_trips() -> None:
-    for reason in (Reason.CANCELLED, Reason.NO_SERIES):
-        ics = messages.invitation(
-            proposal(reason), SLOTS[0], ALICE, OWNER, agenda_url=AGENDA, stamp=STAMP
-        )
-        round_trip(ics)
-
-
-def series(every: str, start: datetime, until: datetime) -> list[datetime]:
-    person = dataclasses.replace(ALICE, cadence=Cadence.parse(every))
-    slot = Slot(start, start + timedelta(minutes=30))
-    calendar = invite(proposal(Reason.NO_SERIES), slot=slot, person=person)
-    event = event_of(calendar)
-    assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
-    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
-    found = recurring_ical_events.of(calendar).between(start, until)
-    return [e.decoded("DTSTART").astimezone(BERLIN) for e in found]
-
-
-@pytest.mark.parametrize(
-    ("every", "rule", "first", "expected"),
-    [
-        ("weekly", "FREQ=WEEKLY", date(2026, 3, 17), [date(2026, 3, d) for d in (17, 24, 31)]),
-        (
-            "biweekly",
-            "FREQ=WEEKLY;INTERVAL=2",
-            date(2026, 3, 17),
-            [date(2026, 3, 17), date(2026, 3, 31), date(2026, 4, 14)],
-        ),
-        (
-            "3w",
-            "FREQ=WEEKLY;INTERVAL=3",
-            date(2026, 3, 17),
-            [date(2026, 3, 17), date(2026, 4, 7), date(2026, 4, 28)],
-        ),
-        (
-            "monthly",
-            "FREQ=MONTHLY;BYDAY=2TU",
-            date(2026, 3, 10),
-            [date(2026, 3, 10), date(2026, 4, 14), date(2026, 5, 12)],
-        ),
-        (
-            "monthly",
-            "FREQ=MONTHLY;BYDAY=-1TU",
-            date(2026, 9, 29),
-            [date(2026, 9, 29), date(2026, 10, 27), date(2026, 11, 24)],
-        ),
-        (
-            "quarterly",
-            "FREQ=MONTHLY;INTERVAL=3;BYDAY=2TU",
-            date(2026, 3, 10),
-            [date(2026, 3, 10), date(2026, 6, 9), date(2026, 9, 8)],
-        ),
-    ],
-)
-def test_series_rule_follows_cadence_across_dst(
-    every: str, rule: str, first: date, expected: list[date]
-) -> None:
-    start = datetime(first.year, first.month, first.day, 10, 0, tzinfo=BERLIN)
-    person = dataclasses.replace(ALICE, cadence=Cadence.parse(every))
-    slot = Slot(start, start + timedelta(minutes=30))
-    event = event_of(invite(proposal(Reason.NO_SERIES), slot=slot, person=person))
-    assert event["RRULE"].to_ical().decode() == rule
-    found = series(every, start, start + timedelta(days=200))[:3]
-    assert [moment.date() for moment in found] == expected
-    # Europe/Berlin changes clocks on 29 March and 25 October 2026: the local time holds.
-    assert all(moment.weekday() == 1 and moment.hour == 10 for moment in found)
-    assert found[0].utcoffset() != found[-1].utcoffset()
-
-
-# --- invitation email (iMIP) ---------------------------------------------------------
-
-
-def invitation_email(**kw: object) -> EmailMessage:
-    args: dict[str, object] = {
-        "sender": "cadence <cadence@example.com>",
-        "message_id": "<invite-42@cadence.example.com>",
-        "agenda_url": AGENDA,
-        "stamp": STAMP,
-    }
-    args.update(kw)
-    person = args.pop("person", ALICE)
-    p = args.pop("proposal", proposal())
-    return messages.invitation_email(p, SLOTS[0], person, OWNER, **args)  # type: ignore[arg-type]
-
-
-def test_invitation_email_structure() -> None:
-    message = reparse(invitation_email())
-    assert message.get_content_type() == "multipart/mixed"
-    alternative, attachment = message.iter_parts()
-    assert alternative.get_content_type() == "multipart/alternative"
-    text, calendar = alternative.iter_parts()
-    assert text.get_content_type() == "text/plain"
-    assert calendar.get_content_type() == "text/calendar"
-    assert calendar.get_param("method") == "REQUEST"
-    assert calendar.get_content_charset() == "utf-8"
-    assert attachment.get_content_type() == "application/ics"
-    assert attachment.get_filename() == "invite.ics"
-    expected = messages.invitation(
-        proposal(), SLOTS[0], ALICE, OWNER, agenda_url=AGENDA, stamp=STAMP
-    )
-    assert calendar.get_payload(decode=True) == expected
-    assert attachment.get_payload(decode=True) == expected
-
-
-def test_invitation_email_headers_and_text() -> None:
-    abroad = dataclasses.replace(ALICE, timezone="America/New_York")
-    message = reparse(invitation_email(person=abroad))
-    assert message["To"] == "Alice Example <alice@example.com>"
-    assert message["Cc"] == "Olivia Owner <olivia@example.com>"
-    assert message["Subject"].startswith("Invitation: 1:1 Alice Example / Olivia Owner @ ")
-    assert message["Message-ID"] == "<invite-42@cadence.example.com>"
-    assert message["X-Cadence-Proposal"] == "42"
-    body = message.get_body(("plain",))
-    assert body is not None
-    text = body.get_content()
-    assert "Wed 25 Nov 2026, 10:00–10:30 (Europe/Berlin)" in text
-    assert "Wed 25 Nov 04:00–04:30 America/New_York" in text
-    assert AGENDA in text
-
-
-def test_invitation_email_is_not_injectable() -> None:
-    eve = dataclasses.replace(ALICE, name='Eve\r\nBcc: x@y "<script>"')
-    message = reparse(invitation_email(person=eve))
-    assert "Bcc" not in message
-    assert "\n" not in message["Subject"]
-    assert message["To"].addresses[0].addr_spec == "alice@example.com"
-
-
 # --- properties ---------------------------------------------------------------------
 
 names = st.text(
@@ -491,44 +279,13 @@ names = st.text(
 def test_any_names_leave_headers_intact(person_name: str, owner_name: str, note: str) -> None:
     person = dataclasses.replace(ALICE, name=person_name, timezone="Asia/Kolkata")
     owner = dataclasses.replace(OWNER, name=owner_name)
-    for message in (
-        render(person=person, owner=owner, notes=[note]),
-        invitation_email(person=person),
-        messages.invitation_email(
-            proposal(Reason.NO_SERIES),
-            SLOTS[0],
-            person,
-            owner,
-            sender="cadence@example.com",
-            message_id="<x@y>",
-            agenda_url=None,
-            stamp=STAMP,
-        ),
-    ):
+    for message in (render(person=person, owner=owner, notes=[note]),):
         parsed = reparse(message)
         assert parsed.keys() == message.keys()
         assert "Bcc" not in parsed
         for value in parsed.values():
             assert "\r" not in value and "\n" not in value
         assert parsed["Message-ID"] == message["Message-ID"]
-
-
-@given(person_name=names, owner_name=names, sequence=st.integers(0, 1000))
-def test_any_invitation_round_trips(person_name: str, owner_name: str, sequence: int) -> None:
-    person = dataclasses.replace(ALICE, name=person_name)
-    owner = dataclasses.replace(OWNER, name=owner_name)
-    for reason in (Reason.CANCELLED, Reason.NO_SERIES):
-        ics = messages.invitation(
-            proposal(reason), SLOTS[0], person, owner, agenda_url=AGENDA, stamp=STAMP,
-            sequence=sequence,
-        )  # fmt: skip
-        round_trip(ics)
-        event = event_of(icalendar.Calendar.from_ical(ics))
-        assert event["SEQUENCE"] == sequence
-        cn = {str(a): a.params["CN"] for a in event["ATTENDEE"]}
-        assert cn["mailto:alice@example.com"] == (
-            messages.clean(person_name).replace('"', "'").replace("\\", "/") or "alice@example.com"
-        )
 
 
 def test_with_the_web_app_each_slot_links_to_its_confirm_page() -> None:
@@ -551,3 +308,47 @@ def test_with_the_web_app_each_slot_links_to_its_confirm_page() -> None:
     hostile = messages.WebLinks(slots=("javascript:alert(1)",), dismiss="data:x", sign_in="")
     text, page = parts(render(web=hostile))
     assert "javascript:" not in text + page and "data:x" not in text + page
+
+
+def test_no_free_time_offers_the_nearest_options_each_saying_what_it_bends() -> None:
+    options = (
+        Slot(at(24, 10), at(24, 10, 15), shorter=True, bends="shorter"),
+        Slot(at(25, 7, 30), at(25, 8), bends="hours"),
+        Slot(at(30, 9), at(30, 9, 30), bends="next-period"),
+    )
+    message = render(proposal(slots=options, no_free_time=True), reply_to="cadence@example.com")
+    assert message["Subject"] == (
+        "1:1 with Alice Example: cancelled on Tue 24 Nov — no free time; 3 nearest options"
+    )
+    text, page = parts(message)
+    for body in (text, page):
+        assert "No free time fits your rules in the week of Mon 23 Nov" in body
+        assert "not even a 15-minute slot fits" in body
+        assert "15 min, shorter than the usual 30" in body
+        assert "outside your working hours" in body
+        assert "early in the next period" in body
+    assert "Reply to this email with 1, 2 or 3 to book that time" in text
+    assert "1. Tue 24 Nov 2026, 10:00–10:15 (15 min, shorter than the usual 30" in text
+    assert "2. Wed 25 Nov 2026, 07:30–08:00 (outside your working hours)" in text
+    assert "3. Mon 30 Nov 2026, 09:00–09:30 (early in the next period)" in text
+    assert page.count("Book this time by email") == 3
+
+
+def test_with_the_web_app_each_option_for_lack_of_free_time_links_to_its_page() -> None:
+    """The "no free time" email offers its nearest options like slots: each one is
+    bookable from its confirm page too (rule 11 with the web app)."""
+    options = (
+        Slot(at(24, 10), at(24, 10, 15), shorter=True, bends="shorter"),
+        Slot(at(25, 7, 30), at(25, 8), bends="hours"),
+    )
+    base = "https://cadence.example.com"
+    web = messages.WebLinks(
+        slots=(f"{base}/p/42/1/a", f"{base}/p/42/2/b"),
+        dismiss=f"{base}/p/42/dismiss/d",
+        sign_in=f"{base}/in/1800000000-s",
+    )
+    message = reparse(render(proposal(slots=options, no_free_time=True), web=web))
+    assert "no free time" in str(message["Subject"])
+    text, page = parts(message)
+    assert f"   book: {base}/p/42/1/a\n" in text and f"   book: {base}/p/42/2/b\n" in text
+    assert page.count(">Book this time</a>") == 2

@@ -113,7 +113,7 @@ def answer(subject: str, lines: list[str]) -> EmailMessage:
 
 def test_the_confirmation_of_a_booking_is_threaded_and_automatic() -> None:
     subject, lines = answers.booked_lines(
-        proposal(), 2, proposal().slots[1], ALICE, OWNER, invited=True
+        proposal(), 2, proposal().slots[1], ALICE, OWNER, how="invited", to=ALICE.email
     )
     message = answer(subject, lines)
     assert message["Subject"] == "cadence: booked Alice Example, Thu 26 Nov 2026, 14:00–14:30"
@@ -122,7 +122,7 @@ def test_the_confirmation_of_a_booking_is_threaded_and_automatic() -> None:
     assert message["Auto-Submitted"] == "auto-replied"
     body = message.get_content()
     assert "Booked: Thu 26 Nov 2026, 14:00–14:30 (Europe/Berlin), slot 2 of proposal #42" in body
-    assert "The invitation went to alice@example.com, with a copy to you." in body
+    assert "The invitation went to alice@example.com; your copy came in an email" in body
     # Replying to the confirmation still carries the proposal's secret.
     assert parse_incoming(bytes(message)).references == references_in(MID)
 
@@ -159,3 +159,16 @@ def test_other_replies_that_change_nothing_say_why() -> None:
         "Your reply to proposal #42 (1:1 with Alice Example, the week of Mon 23 Nov) changed "
         "nothing: the proposal was already booked."
     ]
+
+
+def test_a_reply_that_only_asked_the_organizer_does_not_say_booked() -> None:
+    subject, lines = answers.booked_lines(
+        proposal(), 2, proposal().slots[1], ALICE, OWNER, how="asked", to="manager@example.com"
+    )
+    assert subject == (
+        "asked manager@example.com to move the 1:1 with Alice Example to Thu 26 Nov 2026, "
+        "14:00–14:30"
+    )
+    body = answer(subject, lines).get_content()
+    assert "Booked" not in body and "booked" not in body
+    assert "it is not moved until they move it" in body

@@ -3,10 +3,11 @@
 The real daemon reads a real Dovecot mailbox over IMAP with TLS. The owner
 replies "2" to the proposal email; the daemon books slot 2 (one transaction:
 the acceptance, the invitation, the confirmation, the record of the reply),
-hands the invitation to the SMTP server, and only then marks the reply read.
+hands the invitations to the SMTP server, and only then marks the reply read.
 SIGKILL lands in between: after the commit, before the marking. The restarted
 daemon recognises the reply as handled and only marks it: one acceptance, one
-invitation, one confirmation.
+booking with its two invitations (the person's, the owner's copy), one
+confirmation.
 
 The rig (feed server, SMTP server, state file, notify socket) is
 tests/support/fault_rig.py; the daemon's clock starts on Monday 23 November
@@ -25,11 +26,20 @@ from typing import Any
 import pytest
 
 from tests.support.daemon import NotifyListener, wait_until
-from tests.support.fault_rig import Rig, RigFactory, assert_clean, cycles_after, wait_status
+from tests.support.fault_rig import (
+    Rig,
+    RigFactory,
+    assert_clean,
+    cycles_after,
+    output,
+    wait_status,
+)
 from tests.support.imap_server import DovecotServer, ImapUser
-from tests.support.people import NOW
-from tests.support.replies import reply_fixture
+from tests.support.people import ALICE, NOW
+from tests.support.replies import mailto_reply, reply_fixture
 from tests.support.smtp_server import Received
+
+BOB = "bob@example.com"
 
 pytestmark = pytest.mark.slow
 
@@ -111,9 +121,9 @@ def test_killed_between_acting_on_a_reply_and_marking_it(
         assert second.stop() == 0
 
     assert inbox.reply_flags() == [{"seen"}]
-    assert inbox.count("Invitation:") == 1
+    assert inbox.count("Invitation:") == 2  # the person's and the owner's copy
     assert inbox.count("cadence: booked") == 1
-    assert len(inbox.subjects()) == 3  # the proposal, the invitation, the confirmation
+    assert len(inbox.subjects()) == 4  # the proposal, two invitations, the confirmation
     # The invitation was cut off mid-delivery: counted as unconfirmed, never resent.
     assert status["outbox"] == {"pending": 0, "failed": 0, "unconfirmed": 1}
     (inbox_source,) = [s for s in status["sources"] if s["name"] == "inbox"]
@@ -156,7 +166,73 @@ def test_killed_at_random_moments_the_reply_still_acts_once(
     outbox: dict[str, Any] = status["outbox"]
     assert outbox["pending"] == outbox["failed"] == 0, kills
     invitations, confirmations = inbox.count("Invitation:"), inbox.count("cadence: booked")
-    assert invitations <= 1 and confirmations <= 1, kills
+    assert invitations <= 2 and confirmations <= 1, kills
     # Each email went out once, or once was cut off (unconfirmed, not resent).
-    assert (1 - invitations) + (1 - confirmations) == outbox["unconfirmed"], kills
+    assert (2 - invitations) + (1 - confirmations) == outbox["unconfirmed"], kills
     assert_clean(last.log())
+
+
+def test_killed_between_applying_an_invitation_reply_and_marking_it(
+    make_rig: RigFactory, dovecot: DovecotServer
+) -> None:
+    """Alice declines her booking (an iTIP REPLY as Outlook sends it): one transaction
+    declines the booking, queues the cancellation of the owner's copy and gives the gap
+    back. Right after it in the mailbox the owner books Bob, whose booking sends what is
+    queued at once: SIGKILL when the cancellation arrives lands after the commit of the
+    decline and before its marking. The restart only marks it: declined once, one
+    cancellation, one new proposal for Alice."""
+    inbox = inbox_rig(make_rig, dovecot)
+    inbox.rig.add(BOB, "Bob Builder", "--day", "tue", "--time", "10:00")
+    with NotifyListener() as systemd, inbox.rig.daemon(systemd, **inbox.env) as daemon:
+        wait_until(lambda: inbox.count("1:1 with") == 2, what="the proposal emails")
+        wait_status(systemd)
+        assert daemon.stop() == 0
+    proposals = {str(m.message["Subject"]).split()[2]: m for m in inbox.rig.smtp.messages}
+    inbox.dovecot.deliver(inbox.user, reply_fixture(
+        "gmail_reply_quoted.eml", CHOICE="1",
+        PROPOSAL_MESSAGE_ID=str(proposals["Alice"].message["Message-ID"]),
+    ), when=NOW)  # fmt: skip
+    with NotifyListener() as systemd, inbox.rig.daemon(systemd, **inbox.env) as daemon:
+        wait_until(lambda: inbox.reply_flags() == [{"seen"}], what="the owner's reply marked")
+        wait_status(systemd)
+        assert daemon.stop() == 0
+    (booking,) = output(inbox.rig.cadence("bookings", "list"))
+    inbox.dovecot.deliver(inbox.user, reply_fixture(
+        "outlook_itip_reply_declined.eml", UID=booking["uid"]), when=NOW)  # fmt: skip
+    inbox.dovecot.deliver(inbox.user, mailto_reply(
+        "1", str(proposals["Bob"].message["Message-ID"]), message_id="<bob-1@mail.example.com>",
+    ), when=NOW)  # fmt: skip
+
+    first = inbox.rig.daemon(**inbox.env)
+
+    def kill_at_the_cancellation(received: Received) -> None:
+        if str(received.message["Subject"]).startswith("Cancelled:"):
+            os.kill(first.pid, signal.SIGKILL)
+
+    inbox.rig.smtp.on_message = kill_at_the_cancellation
+    with first:
+        assert first.process is not None
+        assert first.process.wait(timeout=30) == -signal.SIGKILL
+    inbox.rig.smtp.on_message = None
+    assert "booking #1: alice@example.com declined" in first.log()
+    assert inbox.reply_flags() == [{"seen"}, set(), set()]  # applied, not marked
+
+    with NotifyListener() as systemd, inbox.rig.daemon(systemd, **inbox.env) as second:
+        started = wait_status(systemd)
+        cycles_after(systemd, started.at, 2)
+        wait_until(lambda: inbox.count("1:1 with Alice Example: declined") == 1,
+                   what="the new proposal")  # fmt: skip
+        status, _ = inbox.rig.snapshot()
+        assert second.stop() == 0
+
+    assert inbox.reply_flags() == [{"seen"}, {"seen"}, {"seen"}]
+    bookings = output(inbox.rig.cadence("bookings", "list", "--all"))
+    assert sorted((b["person"], b["status"], b["sequence"]) for b in bookings) == [
+        (ALICE, "declined", 1), (BOB, "invited", 0),
+    ]  # fmt: skip
+    assert inbox.count("Cancelled:") == 1  # cut off by the kill: unconfirmed, not resent
+    assert inbox.count("1:1 with Alice Example: declined") == 1
+    assert status["outbox"]["unconfirmed"] == 1 and status["outbox"]["pending"] == 0
+    log = second.log()
+    assert "booking #1: alice@example.com declined" not in log  # the restart only marked it
+    assert_clean(log)

@@ -44,7 +44,7 @@ FEED = feeds.calendar(
         attendees=[feeds.OWNER, ALICE],
     )
 )
-NAMES = ["config", "state", "calendar", "smtp", "outbox", "agendas"]
+NAMES = ["config", "state", "calendar", "smtp", "outbox", "agendas", "agenda link"]
 
 
 @dataclass
@@ -106,7 +106,7 @@ def lines(result: Result) -> dict[str, str]:
     found: dict[str, str] = {}
     current = ""
     for line in result.output.splitlines():
-        if line.startswith(("ok ", "FAIL ")):
+        if line.startswith(("ok ", "FAIL ", "WARN ")):
             status, rest = line.split(None, 1)
             current = rest.split("  ")[0]
             found[current] = f"{status} {rest}"
@@ -126,6 +126,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
 
 
 def test_all_checks_pass_and_nothing_changes(setup: Setup) -> None:
+    setup.extra = {"agenda": {"base_url": "https://wiki.example.com/1on1/"}}
     result = setup.doctor()
     assert result.exit_code == 0, result.output
     found = lines(result)
@@ -163,7 +164,7 @@ def test_a_failing_feed_fails_its_check_and_the_others_still_run(setup: Setup) -
     assert calendar.startswith("FAIL") and "500" in calendar
     assert "→" in calendar and "calendar.ics.url" in calendar
     assert all(ok(result, name) for name in ["config", "state", "smtp", "agendas"])
-    assert "1 of 6 checks failed" in result.output
+    assert "1 of 7 checks failed (1 warning)" in result.output
     # The failure is not recorded as the source's health: that is the cycle's job.
     assert json.loads(setup.run("status", "--json").stdout)["sources"] == []
 
@@ -341,9 +342,9 @@ def test_json_lists_every_check_with_fixed_keys(setup: Setup) -> None:
     checks = json.loads(result.stdout)  # stdout holds JSON only
     assert [c["check"] for c in checks] == NAMES
     for check in checks:
-        assert set(check) == {"check", "ok", "detail", "fix"}
+        assert set(check) == {"check", "ok", "detail", "fix", "warning"}
         assert isinstance(check["ok"], bool) and isinstance(check["detail"], str)
-        assert (check["fix"] is None) == check["ok"]
+        assert (check["fix"] is None) == (check["ok"] and not check["warning"])
     assert [c["check"] for c in checks if not c["ok"]] == ["calendar"]
 
 
@@ -383,3 +384,16 @@ def test_the_web_app_is_checked_when_it_is_on(setup: Setup) -> None:
 
 def test_the_web_app_is_not_checked_when_it_is_off(setup: Setup) -> None:
     assert "web" not in lines(setup.doctor())
+
+
+def test_agendas_without_a_web_address_are_warned_about(setup: Setup) -> None:
+    """Invitations carry no file:// link (DESIGN rule 13); doctor says how to get one."""
+    result = setup.doctor()
+    assert result.exit_code == 0  # a warning fails nothing
+    line = lines(result)["agenda link"]
+    assert line.startswith("WARN") and "no web address" in line
+    assert "set agenda.base_url in" in line
+    assert "All 7 checks passed (1 warning)." in result.output
+    setup.extra = {"agenda": {"base_url": "https://wiki.example.com/1on1/"}}
+    line = lines(setup.doctor())["agenda link"]
+    assert line.startswith("ok") and "https://wiki.example.com/1on1/" in line

@@ -204,3 +204,20 @@ def test_an_unreadable_imap_password_fails_the_inbox_not_the_cycle(tmp_path: Pat
         assert not inbox.healthy and inbox.location == "email.inbox (imap)"
     finally:
         engine.close()
+
+
+def test_an_unconfirmed_email_found_in_the_inbox_is_settled_as_sent(
+    engine: Engine, box: Box, tmp_path: Path
+) -> None:
+    """The owner's mailbox is the inbox: the proposal whose delivery went unanswered
+    (the connection broke after the data) turns up there, so it did arrive."""
+    (item,) = engine.store.outbox.items(["sent"])
+    with engine.store.db.transaction() as conn:
+        conn.execute("UPDATE outbox SET status = 'unconfirmed' WHERE id = ?", (item.id,))
+    (mail,) = sent(tmp_path)
+    box.deliver(bytes(mail))
+    report = engine.check_inbox()
+    (ignored,) = report.ignored
+    assert ignored["why"] == ("sent by cadence; it arrived, so the email is no longer unconfirmed")
+    assert [i.status for i in engine.store.outbox.items()] == ["sent"]
+    assert box.seen() == []  # cadence's own email is left as it is

@@ -37,6 +37,8 @@ def reply_fixture(name: str, **values: str) -> bytes:
     defaults = {
         "OWNER": OWNER,
         "REPLY_TO": REPLY_TO,
+        # Invitations name cadence's own address as ORGANIZER; answers go there.
+        "ORGANIZER": REPLY_TO,
         "ATTENDEE": attendee,
         "ATTENDEE_UPPER": attendee[:1].upper() + attendee[1:].replace("@e", "@E"),
         "CHOICE": "2",

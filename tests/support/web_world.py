@@ -95,8 +95,13 @@ class WebWorld:
         (found,) = [m for m in self.mails() if str(m["Subject"]).startswith("1:1 with")]
         return found
 
-    def invitation(self) -> EmailMessage:
-        (found,) = [m for m in self.mails() if str(m["Subject"]).startswith("Invitation:")]
+    def invitation(self, to: str = ALICE) -> EmailMessage:
+        """The invitation sent to ``to`` (the person and the owner each get their own)."""
+        (found,) = [
+            m
+            for m in self.mails()
+            if str(m["Subject"]).startswith("Invitation:") and to in str(m["To"])
+        ]
         return found
 
     @staticmethod

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.support.browser import Browser
+from tests.support.feeds import OWNER
 from tests.support.people import ALICE
 from tests.support.web_world import WebWorld, wait_for_mail, web_world
 
@@ -69,16 +70,18 @@ def test_a_press_on_a_slots_page_books_it(world: WebWorld, browser: Browser) -> 
     browser.shoot("booked")
     (proposal,) = world.json("proposals", "list", "--all")
     assert proposal["status"] == "accepted" and proposal["accepted_slot"] == 2
-    wait_for_mail(world, 2)
+    # The proposal email, then the invitation: one to Alice, one to the owner.
+    wait_for_mail(world, 3)
     assert "Mon 30 Nov" in str(world.invitation()["Subject"])
     assert ALICE in str(world.invitation()["To"])
+    assert "Mon 30 Nov" in str(world.invitation(OWNER)["Subject"])
 
     # Pressed again (the page reloaded from the email): it says what happened.
     browser.open(second)
     assert "It is booked: time 2, Mon 30 Nov 2026, 10:00–10:30" in browser.text()
     assert not browser.all("form button.primary")
     browser.shoot("closed")
-    assert len(world.smtp.messages) == 2
+    assert len(world.smtp.messages) == 3  # nothing more
 
 
 def test_a_scanner_submitting_the_form_books_nothing(world: WebWorld, browser: Browser) -> None:
