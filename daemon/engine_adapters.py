@@ -135,7 +135,8 @@ class EngineAdapters:
         if agenda.backend == "none":
             return NoAgendas()
         if agenda.backend == "google-docs" and self.config.calendar_backend == "google":
-            from cadence.daemon.agendas.google_docs import GoogleDocsAgendas, google_clients
+            from cadence.daemon.agendas.google_docs import GoogleDocsAgendas
+            from cadence.daemon.agendas.google_docs_drive import google_clients
 
             google = self.config.google
             return GoogleDocsAgendas(

@@ -17,19 +17,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from cadence.daemon.agendas import AgendaBackend
-from cadence.daemon.agendas.google_docs import (
-    GoogleClients,
-    GoogleDocsAgendas,
-    document_html,
-    exported_text,
-    google_clients,
-    insertion,
-)
+from cadence.daemon.agendas.google_docs import GoogleDocsAgendas
+from cadence.daemon.agendas.google_docs_drive import GoogleClients, google_clients
+from cadence.daemon.agendas.google_docs_text import document_html, exported_text, insertion
 from cadence.daemon.config import load_config
 from cadence.daemon.core.agenda import open_action_items, prepare_document, section_dates
 from cadence.daemon.core.errors import AgendaError, ConfigError
 from cadence.daemon.core.model import Cadence, Kind, Owner, Person
 from cadence.daemon.engine import Engine
+from cadence.daemon.google.api import Connection
 from cadence.daemon.google.auth import SCOPES
 from cadence.daemon.store import Store
 from hypothesis import given
@@ -399,7 +395,8 @@ def test_an_edit_while_the_section_is_placed_is_kept(setup: Setup) -> None:
             return Documents(self.real.documents())
 
     clients = agendas.clients
-    agendas._clients = GoogleClients(clients.drive, RacingDocs(clients.docs))
+    racing = GoogleClients(clients.drive, RacingDocs(clients.docs))
+    agendas._google.connection = Connection(lambda: racing)
     google.reset_calls()
     assert agendas.prepare(ALICE, OWNER, MEETING + timedelta(weeks=1)) is True
     # The write pinned to the revision read was refused; cadence read again.
