@@ -8,7 +8,8 @@
   ``wiring`` (the adapters a cycle works through), ``cycle`` (read, plan, act),
   ``proposing`` and ``writing`` (the acts), ``outbox``, ``inbox`` (reading
   replies) with ``invitation_replies``, ``digest``,
-  ``adherence``, ``engine`` (what the CLI calls), ``service`` (the daemon's loop,
+  ``adherence``, ``engine`` (what the CLI calls, with its facets in the
+  ``engine_*`` modules), ``service`` (the daemon's loop,
   with ``interrupts``, ``notify`` and ``logs``) and ``doctor``. ``clock`` and
   ``credentials`` say where "now" and secrets come from; adapters use them too.
 """

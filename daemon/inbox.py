@@ -47,8 +47,8 @@ from cadence.daemon.core.triage import Kind, Unanswerable, Verdict, triage
 from cadence.daemon.credentials import credential
 from cadence.daemon.invitation_replies import apply_reply
 from cadence.daemon.invitations import Invitations
+from cadence.daemon.mail.account import Security as ImapSecurity
 from cadence.daemon.mail.imap import ImapInbox
-from cadence.daemon.mail.imap import Security as ImapSecurity
 from cadence.daemon.mail.inbox import After, Inbox, Mailbox
 from cadence.daemon.mail.maildir_inbox import MaildirInbox
 from cadence.daemon.store import AlreadyHandled, InboxRecord, NewMail, Store

@@ -41,7 +41,7 @@ from cadence.daemon.core.model import (
     Partstat,
     Status,
 )
-from cadence.daemon.google.api import GoogleApiError, call
+from cadence.daemon.google.api import Connection, GoogleApiError, call
 from cadence.daemon.google.auth import GoogleAuthError
 
 log = logging.getLogger(__name__)
@@ -154,16 +154,13 @@ class ConnectedCalendar:
     """
 
     def __init__(self, connect: Callable[[], Any], calendar_id: str, owner: str) -> None:
-        self._connect = connect
-        self._client: Any = None
+        self._connection = Connection(connect)
         self.calendar_id = calendar_id
         self.owner = owner
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            self._client = self._connect()
-        return self._client
+        return self._connection.get()
 
     @property
     def name(self) -> str:
@@ -209,7 +206,7 @@ class GoogleCalendar(ConnectedCalendar):
                     log.info("%s: Google asks for a full sync (%s)", self.name, exc.reason)
             return self._everything(window, span)
         except GoogleAuthError as exc:
-            self._client = None  # try the saved authorization afresh next time
+            self._connection.forget()
             raise SourceError(self.name, str(exc), needs_owner=True) from None
         except GoogleApiError as exc:
             raise SourceError(self.name, str(exc)) from None

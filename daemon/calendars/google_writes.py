@@ -206,23 +206,15 @@ class GoogleWriter:
             events.get(calendarId=self.calendar_id, eventId=event_id), "calendar events.get"
         )
         if original_start is not None:
-            page = call(
-                events.instances(
-                    calendarId=self.calendar_id,
-                    eventId=event_id,
-                    originalStart=original_start.astimezone(UTC).isoformat(),
-                    showDeleted=True,
-                ),
-                "calendar events.instances",
-            )
-            instance: dict[str, Any] = next(iter(page.get("items") or []), {})
+            instance = next(iter(self._instances(event_id, original_start)), {})
             found = {**found, "sequence": instance.get("sequence", found.get("sequence", 0))}
         return str(found.get("iCalUID") or f"{event_id}@google.com"), int(found.get("sequence", 0))
 
-    def move(self, series_id: str, original_start: datetime, spec: EventSpec) -> bool:
-        events = self.client.events()
+    def _instances(self, series_id: str, original_start: datetime) -> list[dict[str, Any]]:
+        """The series' instance first planned at ``original_start`` (cancelled ones
+        too), as Google lists it: one, or none."""
         page = call(
-            events.instances(
+            self.client.events().instances(
                 calendarId=self.calendar_id,
                 eventId=series_id,
                 originalStart=original_start.astimezone(UTC).isoformat(),
@@ -230,7 +222,12 @@ class GoogleWriter:
             ),
             "calendar events.instances",
         )
-        items = page.get("items") or []
+        items: list[dict[str, Any]] = page.get("items") or []
+        return items
+
+    def move(self, series_id: str, original_start: datetime, spec: EventSpec) -> bool:
+        events = self.client.events()
+        items = self._instances(series_id, original_start)
         if not items:
             return False
         organizer = items[0].get("organizer") or {"self": True}  # a cancelled one says less

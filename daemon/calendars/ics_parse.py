@@ -7,8 +7,9 @@ exporters (Google, Outlook/Exchange, Apple, Thunderbird) write.
 
 How: the feed is split into components without parsing (ics_split), the events
 that can matter to the window are picked from their raw times (ics_select),
-and only those are parsed, one UID at a time (ics_components), series expanded
-within bounds (ics_expand) and the whole read run on a budget (ics_limits). A
+and only those are parsed, one UID at a time (ics_components), their properties
+read (ics_properties), series expanded within bounds (ics_expand) and the
+whole read run on a budget (ics_limits). A
 broken event costs only itself: it is skipped and named in the log; what
 cadence does not need of an event is never parsed at all.
 
@@ -22,44 +23,36 @@ and end at local midnights in the owner's zone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 import x_wr_timezone
-from cadence.daemon.calendars.ics_components import (
-    PLACEMENT_PROPERTIES,
-    TIME_PROPERTIES,
-    Zones,
-    parse_event,
-    parse_timezone,
-    short,
-)
+from cadence.daemon.calendars.ics_components import Zones, parse_event, parse_timezone, short
 from cadence.daemon.calendars.ics_expand import Instance, expand_series
 from cadence.daemon.calendars.ics_limits import Budget, GroupTimeout, ReadLimits
+from cadence.daemon.calendars.ics_properties import (
+    end_of,
+    excluded_dates,
+    moment_of,
+    placement_problem,
+    read_event,
+    sequence_of,
+    start_of,
+)
 from cadence.daemon.calendars.ics_select import group_events, select_events
 from cadence.daemon.calendars.ics_split import RawCalendar, RawEvent, split_feed
-from cadence.daemon.calendars.windows_zones import UnknownZoneError, place_times, zone_named
+from cadence.daemon.calendars.windows_zones import zone_named
 from cadence.daemon.core.errors import SourceError
-from cadence.daemon.core.model import Attendee, Cutype, Interval, Occurrence, Partstat, Status
+from cadence.daemon.core.model import Interval, Occurrence, Status
 
 __all__ = ["ParsedCalendar", "ReadLimits", "parse_calendar"]
 
 DEFAULT_ZONE = ZoneInfo("UTC")
 
 _RECURRENCE_PROPERTIES = ("RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
-_PARTSTATS = {
-    "NEEDS-ACTION": Partstat.NEEDS_ACTION,
-    "ACCEPTED": Partstat.ACCEPTED,
-    "DECLINED": Partstat.DECLINED,
-    "TENTATIVE": Partstat.TENTATIVE,
-    "DELEGATED": Partstat.DELEGATED,
-}
-_STATUSES = {"TENTATIVE": Status.TENTATIVE, "CANCELLED": Status.CANCELLED}
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _nothing() -> None:
@@ -169,7 +162,7 @@ class _Reader:
             except ValueError as error:
                 self._skip(uid, str(error))
                 continue
-            problem = _placement_problem(event, group.xwr_zone or self.zone)
+            problem = placement_problem(event, group.xwr_zone or self.zone)
             if problem:
                 self._skip(uid, problem)
                 continue
@@ -182,7 +175,7 @@ class _Reader:
             # Most of a feed is single events: placing them directly spares the
             # expansion machinery, which costs as much per event as the parse.
             event = events[0]
-            start, end = self._aware(_start(event)), self._aware(_end(event))
+            start, end = self._aware(start_of(event)), self._aware(end_of(event))
             start, end = min(start, end), max(start, end)
             return [templates.at(event, start, end, None)] if self._in_window(start, end) else []
         return self._series(uid, events, group.xwr_zone, templates)
@@ -207,7 +200,7 @@ class _Reader:
                 recurring = True
             elif "RRULE" in event or "RDATE" in event:
                 recurring = True
-                if master is None or _sequence(event) >= _sequence(master):
+                if master is None or sequence_of(event) >= sequence_of(master):
                     master = event
         reading = expand_series(events, self.window, self.zone, self.budget, master)
         if reading.problem:
@@ -239,7 +232,7 @@ class _Reader:
         if not self._in_window(start, end):
             return None
         recurrence_id: datetime | None = None
-        original = _moment_of(instance.source, "RECURRENCE-ID")
+        original = moment_of(instance.source, "RECURRENCE-ID")
         if instance.is_override and instance.this_and_future:
             # The override and every later instance it moved: each keeps its own slot.
             recurrence_id = self._aware(instance.start - instance.moved_by)
@@ -258,11 +251,11 @@ class _Reader:
         exdates = master.get("EXDATE")
         if exdates is None:
             return []
-        first_raw = _start(master)
+        first_raw = start_of(master)
         first = self._aware(first_raw)
         duration = self._duration(master)
         found = []
-        for value in _values(exdates):
+        for value in excluded_dates(exdates):
             if not isinstance(value, datetime) and isinstance(first_raw, datetime):
                 # A date excluding an instance of a timed series means that day's instance.
                 value = datetime.combine(value, first_raw.timetz())
@@ -286,7 +279,7 @@ class _Reader:
         return start < self.window.end and self.window.start < end
 
     def _duration(self, event: icalendar.Component) -> timedelta:
-        start, end = _start(event), _end(event)
+        start, end = start_of(event), end_of(event)
         if isinstance(start, datetime) or isinstance(end, datetime):
             return abs(self._aware(end) - self._aware(start))
         return abs(end - start)
@@ -328,7 +321,7 @@ class _Templates:
     ) -> Occurrence:
         known = self._known.get(id(event))
         if known is None:
-            known = self._known[id(event)] = (event, _read_event(event))
+            known = self._known[id(event)] = (event, read_event(event))
         template = known[1]
         return replace(
             template,
@@ -337,134 +330,6 @@ class _Templates:
             recurrence_id=recurrence_id,
             status=status or template.status,
         )
-
-
-def _placement_problem(event: icalendar.Component, floating_zone: ZoneInfo) -> str | None:
-    """Given a VEVENT, return why it cannot be placed in time, or None.
-
-    Also brings its times into comparable zones, in place: Windows TZIDs to their
-    IANA zone, floating times to ``floating_zone`` (or DTSTART's zone).
-    """
-    for name, message in event.errors:
-        if name in PLACEMENT_PROPERTIES:
-            return f"unreadable {name}: {short(message)}"
-    if _moment_of(event, "DTSTART") is None:
-        return "has no DTSTART"
-    try:
-        place_times(event, TIME_PROPERTIES, floating_zone)
-    except UnknownZoneError as error:
-        return str(error)
-    return None
-
-
-def _read_event(event: icalendar.Component) -> Occurrence:
-    """Given a VEVENT, return what its occurrences share, placed nowhere yet.
-
-    Every property read here must be in ics_components.PROPERTIES_READ: no other
-    reaches the parser.
-    """
-    start = _start(event)
-    all_day = not isinstance(start, datetime) or _text(
-        event.get("X-MICROSOFT-CDO-ALLDAYEVENT")
-    ).upper() in ("TRUE", "1")
-    busy = _text(event.get("X-MICROSOFT-CDO-BUSYSTATUS")).upper()
-    transparent = _text(event.get("TRANSP")).upper() == "TRANSPARENT" or busy == "FREE"
-    attendees = []
-    for value in _as_list(event.get("ATTENDEE", [])):
-        email = _address(value)
-        if email:
-            params = getattr(value, "params", {})
-            partstat = str(params.get("PARTSTAT", "NEEDS-ACTION"))
-            attendees.append(
-                Attendee(
-                    email,
-                    _PARTSTATS.get(partstat.upper(), Partstat.NEEDS_ACTION),
-                    # A room, resource or group booked with the 1:1 is no person in it.
-                    Cutype.parse(str(params.get("CUTYPE") or "") or None),
-                )
-            )
-    person = _text(event.get("X-CADENCE-PERSON")).strip()
-    return Occurrence(
-        uid=str(event["UID"]),
-        start=_EPOCH,
-        end=_EPOCH,
-        summary=_text(event.get("SUMMARY")),
-        status=_STATUSES.get(_text(event.get("STATUS")).upper(), Status.CONFIRMED),
-        organizer=_address(event.get("ORGANIZER")),
-        attendees=tuple(attendees),
-        person=_strip_mailto(person).lower() if person else None,
-        all_day=all_day,
-        transparent=transparent,
-    )
-
-
-def _address(value: Any) -> str | None:
-    """Given an ORGANIZER or ATTENDEE value, return its lower-cased email, or None."""
-    if value is None:
-        return None
-    address = _strip_mailto(str(value).strip())
-    if "@" not in address:
-        # Some servers write a URN and carry the address in the EMAIL parameter.
-        address = _strip_mailto(str(getattr(value, "params", {}).get("EMAIL", "")).strip())
-    return address.lower() if "@" in address else None
-
-
-def _strip_mailto(text: str) -> str:
-    return text[7:] if text[:7].lower() == "mailto:" else text
-
-
-def _start(event: icalendar.Component) -> date:
-    start = _moment_of(event, "DTSTART")
-    if start is None:  # such events never get past _placement_problem
-        raise ValueError("a VEVENT without DTSTART")
-    return start
-
-
-def _moment_of(event: icalendar.Component, name: str) -> date | None:
-    value = getattr(event.get(name), "dt", None)
-    return value if isinstance(value, date) else None
-
-
-def _end(event: icalendar.Component) -> date:
-    """Given a VEVENT, return its end as written: DTEND, DTSTART + DURATION, or the default."""
-    start = _start(event)
-    end = _moment_of(event, "DTEND")
-    if end is not None and isinstance(end, datetime) == isinstance(start, datetime):
-        return end
-    duration = getattr(event.get("DURATION"), "dt", None)
-    if isinstance(duration, timedelta):
-        if not isinstance(start, datetime) and duration % timedelta(days=1):
-            start = datetime.combine(start, time(0))
-        return start + duration
-    # RFC 5545: a date-only event lasts the day; a timed one is an instant.
-    return start if isinstance(start, datetime) else start + timedelta(days=1)
-
-
-def _values(prop: Any) -> Iterator[date]:
-    """Given an EXDATE property (one line or several), yield each date or date-time."""
-    for line in _as_list(prop):
-        for value in getattr(line, "dts", ()):
-            if isinstance(value.dt, date):
-                yield value.dt
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _sequence(event: icalendar.Component) -> int:
-    try:
-        return int(event.get("SEQUENCE", 0))
-    except (TypeError, ValueError):
-        return 0
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):  # a repeated property: the first one counts
-        return _text(value[0]) if value else ""
-    return str(value)
 
 
 def _name(uid: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from cadence.daemon.core.model import Interval, Period, Person, Slot, WorkingHours
 from cadence.daemon.core.slots import SHORTEST, SlotRules, find_slots
@@ -62,23 +63,17 @@ def nearest_options(
     """Given a period no slot fits, the period after it, and the inputs of
     :func:`find_slots`, return up to three options, one per rule bent (in the order
     of :data:`BENDS`), each free of every busy time with the buffer."""
+    search = partial(find_slots, now=now, busy=busy, person_busy=person_busy, booked=booked)
     options: list[Slot] = []
     if max(person.duration / 2, SHORTEST) > SHORTEST:
-        short = replace(person, duration=SHORTEST)
-        found = find_slots(
-            period, short, rules, now=now, busy=busy, person_busy=person_busy, booked=booked
-        )
+        found = search(period, replace(person, duration=SHORTEST), rules)
         options += [replace(s, shorter=True, bends="shorter") for s in found[:1]]
-    found = find_slots(
-        period, person, widened(rules), now=now, busy=busy, person_busy=person_busy, booked=booked
-    )
+    found = search(period, person, widened(rules))
     options += [replace(s, bends="hours") for s in found[:1]]
     # "Early": ranked as if the usual time were the first hour of the period's first day.
     first = following.start.astimezone(rules.zone)
     early = replace(person, day=first.weekday(), time=rules.hours.day_start)
-    later = find_slots(
-        following, early, rules, now=now, busy=busy, person_busy=person_busy, booked=booked
-    )
+    later = search(following, early, rules)
     earliest = sorted(later, key=lambda s: s.start)[:1]
     options += [replace(s, bends="next-period") for s in earliest]
     return tuple(options)

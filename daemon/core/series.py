@@ -12,6 +12,7 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import icalendar
 from cadence.daemon.core.model import Cadence, Interval, Owner, Period, Person, Slot, Unit
@@ -117,35 +118,15 @@ def choose_start(
     anyway: a series with a clash the owner can move beats no series."""
     first = preferred_start(person, owner, period, now + rules.min_notice)
     home = period_containing(person.cadence, person.anchor, first, owner.zone)
-    candidates = [first] + [
-        slot.start
-        for slot in find_slots(
-            home,
-            person,
-            rules,
-            now=now,
-            busy=busy,
-            person_busy=person_busy,
-            booked=booked,
-            limit=12,
-        )
-        if not slot.shorter
-    ]
+    found = find_slots(
+        home, person, rules, now=now, busy=busy, person_busy=person_busy, booked=booked, limit=12
+    )
+    free = partial(slot_is_free, now=now, busy=busy, person_busy=person_busy, booked=booked)
+    candidates = [first] + [slot.start for slot in found if not slot.shorter]
     for start in candidates:
         local = start.astimezone(owner.zone)
         meetings = repeats(rrule_line(person.cadence, local), local, CHECKED_REPEATS)
-        if all(
-            slot_is_free(
-                Slot(m, m + person.duration),
-                person,
-                rules,
-                now=now,
-                busy=busy,
-                person_busy=person_busy,
-                booked=booked,
-            )
-            for m in meetings
-        ):
+        if all(free(Slot(m, m + person.duration), person, rules) for m in meetings):
             return local
     return first
 

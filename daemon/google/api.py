@@ -22,7 +22,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import google.auth.exceptions
 import httplib2
@@ -54,6 +54,28 @@ class GoogleApiError(CadenceError):
         self.reason = reason
         where = f"HTTP {status}, " if status else ""
         super().__init__(f"Google {call} failed ({where}{reason}): {message}")
+
+
+Client = TypeVar("Client")
+
+
+class Connection(Generic[Client]):
+    """A client connected at its first use (``connect``), so that an authorization
+    Google refuses fails that use (reported, retried) rather than the start; after
+    such a refusal it is forgotten, and the next use tries the saved authorization
+    afresh."""
+
+    def __init__(self, connect: Callable[[], Client]) -> None:
+        self._connect = connect
+        self._client: Client | None = None
+
+    def get(self) -> Client:
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+    def forget(self) -> None:
+        self._client = None
 
 
 def service(

@@ -18,14 +18,14 @@ import ssl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from cadence.daemon.core.errors import SourceError
+from cadence.daemon.mail.account import MailAccount, Security, no_starttls
 from cadence.daemon.mail.inbox import MAX_MESSAGE_BYTES, After
 
 log = logging.getLogger(__name__)
 
-Security = Literal["ssl", "starttls", "none"]
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _CHUNK = 200  # UIDs per command
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
@@ -158,8 +158,12 @@ class _Session:
             self._ok(self._client.uid("EXPUNGE", uids), "EXPUNGE")
 
 
-class ImapInbox:
+class ImapInbox(MailAccount):
     """A folder of an IMAP server, read as cadence's inbox."""
+
+    SCHEME = "imap"
+    SECURITIES = ("ssl", "starttls", "none")
+    username: str  # an inbox is always logged in to
 
     def __init__(
         self,
@@ -175,43 +179,25 @@ class ImapInbox:
         timeout: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        if security not in ("ssl", "starttls", "none"):
-            raise ValueError(f"unknown IMAP security {security!r}; use ssl, starttls or none")
-        self.host = host
-        self.port = port
-        self.security = security
-        self.username = username
-        self._password = password
+        super().__init__(
+            host, port, security, username, password, timeout=timeout, ssl_context=ssl_context
+        )
         self.folder = folder
         self.after = after
         self.move_to = move_to
-        self.timeout = timeout
-        self._context = ssl_context
 
     @property
     def name(self) -> str:
-        return f"imap://{self.host}:{self.port}/{self.folder}"
+        return f"{super().name}/{self.folder}"
 
     @property
     def folder_arg(self) -> str:
         return mailbox_name(self.folder)
 
-    def __repr__(self) -> str:
-        # The password stays out of reprs, and so out of logs and tracebacks.
-        return f"ImapInbox({self.name!r}, security={self.security!r})"
-
     def error(self, what: str) -> SourceError:
-        if self._password:
-            what = what.replace(self._password, "***")
-        return SourceError(self.name, what)
+        return SourceError(self.name, self.hidden(what))
 
-    def _describe(self, exc: BaseException) -> str:
-        if isinstance(exc, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(exc, TimeoutError):
-            return f"no answer within {self.timeout:g}s"
-        if isinstance(exc, ssl.SSLError):
-            return f"TLS failed: {exc.reason or exc}"
+    def describe_other(self, exc: BaseException) -> str:
         if isinstance(exc, imaplib.IMAP4.abort | EOFError):
             return f"connection lost ({exc})" if str(exc) else "connection lost"
         text = str(exc) or type(exc).__name__
@@ -225,7 +211,7 @@ class ImapInbox:
         except SourceError:
             raise
         except _NETWORK_ERRORS as exc:
-            raise self.error(f"{step}: {self._describe(exc)}") from exc
+            raise self.error(f"{step}: {self.describe(exc)}") from exc
 
     def capabilities(self, client: imaplib.IMAP4) -> set[str]:
         """What the server offers now (imaplib only asks before login)."""
@@ -235,7 +221,7 @@ class ImapInbox:
         return {c.upper() for c in _text(data).split()}
 
     def _connect(self) -> imaplib.IMAP4:
-        context = self._context or ssl.create_default_context()
+        context = self.tls()
         if self.security == "ssl":
             return imaplib.IMAP4_SSL(
                 self.host, self.port, ssl_context=context, timeout=self.timeout
@@ -244,10 +230,7 @@ class ImapInbox:
         if self.security == "starttls":
             if "STARTTLS" not in {c.upper() for c in client.capabilities}:
                 client.shutdown()
-                raise self.error(
-                    "server does not offer STARTTLS; refusing to log in in plaintext "
-                    '(use security = "ssl" if it expects TLS from the start)'
-                )
+                raise self.error(no_starttls("log in"))
             client.starttls(ssl_context=context)
         return client
 

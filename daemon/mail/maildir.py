@@ -116,17 +116,9 @@ class MaildirTransport:
                 log.info("%s: new/%s appeared meanwhile; keeping that one", self.name, name)
         finally:
             temporary.unlink(missing_ok=True)
-        self._sync_directory(self.path / "new")
-        return True
-
-    @staticmethod
-    def _sync_directory(directory: Path) -> None:
         # The new directory entry must survive a power loss as much as the data does.
-        descriptor = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        sync_directory(self.path / "new")
+        return True
 
     def delivered(self, message_id: str) -> bool:
         """Given a Message-ID, return whether that message is in ``new/`` or, read
@@ -158,3 +150,12 @@ class MaildirTransport:
             probe.unlink()
         except OSError as exc:
             raise self._error("not writable", exc) from exc
+
+
+def sync_directory(directory: Path) -> None:
+    """Make the entries just linked or renamed into ``directory`` durable; raise OSError."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

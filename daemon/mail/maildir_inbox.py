@@ -22,6 +22,7 @@ from pathlib import Path
 
 from cadence.daemon.core.errors import SourceError
 from cadence.daemon.mail.inbox import MAX_MESSAGE_BYTES, After
+from cadence.daemon.mail.maildir import sync_directory
 
 log = logging.getLogger(__name__)
 
@@ -98,17 +99,9 @@ class _Session:
                     path.rename(target / "cur" / name)
                 except FileNotFoundError:
                     gone.append(ref)
-            _sync(target / "cur")
+            # The renamed entry must survive a power loss as much as the state's commit did.
+            sync_directory(target / "cur")
         return gone
-
-
-def _sync(directory: Path) -> None:
-    # The renamed entry must survive a power loss as much as the state's commit did.
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 class MaildirInbox:

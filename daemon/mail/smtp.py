@@ -22,17 +22,17 @@ import ssl
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from cadence.daemon.core.errors import MailError
 from cadence.daemon.mail import HandOver, always, nothing
+from cadence.daemon.mail.account import MailAccount, Security, no_starttls
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
 log = logging.getLogger(__name__)
 
-Security = Literal["starttls", "ssl", "none"]
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
@@ -89,12 +89,14 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(detail.split())}".strip()
 
 
-class SmtpTransport:
+class SmtpTransport(MailAccount):
     """Send messages to one SMTP server, with STARTTLS or implicit TLS and login.
 
     TLS is never downgraded: with ``security="starttls"`` a server that does not
     offer STARTTLS is an error, not a reason to send in plaintext.
     """
+
+    SCHEME = "smtp"
 
     def __init__(
         self,
@@ -106,35 +108,18 @@ class SmtpTransport:
         timeout: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        if security not in ("starttls", "ssl", "none"):
-            raise ValueError(f"unknown SMTP security {security!r}; use starttls, ssl or none")
-        self.host = host
-        self.port = port
-        self.security = security
-        self.username = username
-        self._password = password
-        self.timeout = timeout
-        self._context = ssl_context
-
-    @property
-    def name(self) -> str:
-        return f"smtp://{self.host}:{self.port}"
-
-    def __repr__(self) -> str:
-        # The password stays out of reprs, and so out of logs and tracebacks.
-        return f"SmtpTransport({self.name!r}, security={self.security!r})"
+        super().__init__(
+            host, port, security, username, password, timeout=timeout, ssl_context=ssl_context
+        )
 
     def _error(self, what: str, *, permanent: bool = False, unknown: bool = False) -> MailError:
-        if self._password:
-            # A server echoing credentials back must not put them into logs or status.
-            what = what.replace(self._password, "***")
-        return MailError(f"{self.name}: {what}", permanent=permanent, unknown=unknown)
+        return MailError(f"{self.name}: {self.hidden(what)}", permanent=permanent, unknown=unknown)
 
     @contextmanager
     def _session(self) -> Iterator[_Client]:
         """Given the configuration, yield a connected, secured and logged-in
         session; raise MailError (never an smtplib or socket error)."""
-        context = self._context or ssl.create_default_context()
+        context = self.tls()
         client: _Client | None = None
         try:
             if self.security == "ssl":
@@ -150,10 +135,7 @@ class SmtpTransport:
             client.ehlo()
             if self.security == "starttls":
                 if not client.has_extn("starttls"):
-                    raise self._error(
-                        "server does not offer STARTTLS; refusing to send in plaintext "
-                        '(use security = "ssl" if it expects TLS from the start)'
-                    )
+                    raise self._error(no_starttls("send"))
                 client.starttls(context=context)
                 client.ehlo()
             if self.username is not None:
@@ -189,10 +171,10 @@ class SmtpTransport:
         except smtplib.SMTPServerDisconnected as exc:
             # smtplib wraps a read timeout in a disconnect; say which it was.
             cause = exc.__context__
-            what = self._describe(cause) if isinstance(cause, TimeoutError) else "connection lost"
+            what = self.describe(cause) if isinstance(cause, TimeoutError) else "connection lost"
             raise self._error(f"{what} ({exc or 'server disconnected'})") from exc
         except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
-            raise self._error(self._describe(exc)) from exc
+            raise self._error(self.describe(exc)) from exc
         finally:
             if client is not None:
                 client.close()
@@ -211,15 +193,6 @@ class SmtpTransport:
                 raise
             # "No suitable authentication method": no retry changes that.
             raise self._error(f"login as {self.username} failed: {exc}", permanent=True) from exc
-
-    def _describe(self, exc: BaseException) -> str:
-        if isinstance(exc, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(exc, TimeoutError):
-            return f"no answer within {self.timeout:g}s"
-        if isinstance(exc, ssl.SSLError):
-            return f"TLS failed: {exc.reason or exc}"
-        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
     def _refused(self, refused: dict[str, tuple[int, bytes]]) -> MailError:
         each = ", ".join(f"{rcpt} ({_reply(*reply)})" for rcpt, reply in refused.items())

@@ -57,12 +57,10 @@ class Bookings:
         self.db = db
 
     def get(self, booking_id: int) -> Booking | None:
-        row = self.db.conn.execute("SELECT * FROM bookings WHERE id = ?", (booking_id,)).fetchone()
-        return _booking(row) if row else None
+        return self.db.one("SELECT * FROM bookings WHERE id = ?", (booking_id,), _booking)
 
     def by_uid(self, uid: str) -> Booking | None:
-        row = self.db.conn.execute("SELECT * FROM bookings WHERE uid = ?", (uid,)).fetchone()
-        return _booking(row) if row else None
+        return self.db.one("SELECT * FROM bookings WHERE uid = ?", (uid,), _booking)
 
     def all(self, *, include_closed: bool = False) -> list[Booking]:
         """Every booking (with ``include_closed``), else those still standing: invited,

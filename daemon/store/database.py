@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from cadence.daemon.core.errors import StoreError
 from cadence.daemon.credentials import private_directory, private_file
@@ -267,6 +268,8 @@ MIGRATIONS: tuple[str, ...] = (
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
+Found = TypeVar("Found")
+
 
 def utc_text(moment: datetime) -> str:
     """Return an aware datetime as a sortable UTC ISO string (second precision)."""
@@ -307,6 +310,14 @@ class Database:
 
     def close(self) -> None:
         self.conn.close()
+
+    def one(
+        self, query: str, params: Sequence[object], read: Callable[[sqlite3.Row], Found]
+    ) -> Found | None:
+        """Given a query, its parameters and how to read a row, return the first row
+        the query finds, read; None when it finds none."""
+        row = self.conn.execute(query, params).fetchone()
+        return read(row) if row else None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -59,10 +59,7 @@ class Documents:
 
     def get(self, person: str) -> AgendaDocument | None:
         """Given a person's email, return their document's row, or None."""
-        row = self.db.conn.execute(
-            "SELECT * FROM agenda_docs WHERE person = ?", (_key(person),)
-        ).fetchone()
-        return _document(row) if row else None
+        return self.db.one("SELECT * FROM agenda_docs WHERE person = ?", (_key(person),), _document)
 
     def begin(self, person: str, now: datetime) -> AgendaDocument:
         """Record that a document is about to be created for the person (pending).

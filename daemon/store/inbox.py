@@ -67,11 +67,11 @@ class InboxRecords:
 
     def by_key(self, message_key: str) -> InboxRecord | None:
         """Return the first record of the message with this key, wherever it lay."""
-        row = self.db.conn.execute(
+        return self.db.one(
             "SELECT * FROM inbox_messages WHERE message_key = ? ORDER BY handled_at, rowid LIMIT 1",
             (message_key,),
-        ).fetchone()
-        return _record(row) if row else None
+            _record,
+        )
 
     def record(self, record: InboxRecord, now: datetime) -> None:
         """Record a message as handled (joining the caller's transaction, if any);

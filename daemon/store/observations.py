@@ -100,8 +100,7 @@ class Observations:
     # -- sources -------------------------------------------------------------
 
     def source(self, name: str) -> SourceHealth | None:
-        row = self.db.conn.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
-        return _source(row) if row else None
+        return self.db.one("SELECT * FROM sources WHERE name = ?", (name,), _source)
 
     def sources(self) -> list[SourceHealth]:
         return [_source(r) for r in self.db.conn.execute("SELECT * FROM sources ORDER BY name")]

@@ -119,8 +119,7 @@ class Outbox:
             enqueue(conn, mail, None, now)
 
     def get(self, item_id: int) -> OutboxItem | None:
-        row = self.db.conn.execute("SELECT * FROM outbox WHERE id = ?", (item_id,)).fetchone()
-        return _item(row) if row else None
+        return self.db.one("SELECT * FROM outbox WHERE id = ?", (item_id,), _item)
 
     def items(self, statuses: Sequence[str] | None = None) -> list[OutboxItem]:
         """Return the rows with one of ``statuses`` (all when None), oldest first."""

@@ -81,10 +81,7 @@ class People:
         return [_person(r) for r in rows]
 
     def get(self, email: str) -> Person | None:
-        row = self.db.conn.execute(
-            "SELECT * FROM people WHERE email = ?", (email.lower(),)
-        ).fetchone()
-        return _person(row) if row else None
+        return self.db.one("SELECT * FROM people WHERE email = ?", (email.lower(),), _person)
 
     def add(self, person: Person, now: datetime) -> bool:
         """Insert the person; return False (changing nothing) if the email exists."""

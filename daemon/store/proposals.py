@@ -65,16 +65,10 @@ class Proposals:
         self.db = db
 
     def get(self, proposal_id: int) -> Proposal | None:
-        row = self.db.conn.execute(
-            "SELECT * FROM proposals WHERE id = ?", (proposal_id,)
-        ).fetchone()
-        return _proposal(row) if row else None
+        return self.db.one("SELECT * FROM proposals WHERE id = ?", (proposal_id,), _proposal)
 
     def by_gap(self, gap_key: str) -> Proposal | None:
-        row = self.db.conn.execute(
-            "SELECT * FROM proposals WHERE gap_key = ?", (gap_key,)
-        ).fetchone()
-        return _proposal(row) if row else None
+        return self.db.one("SELECT * FROM proposals WHERE gap_key = ?", (gap_key,), _proposal)
 
     def all(self, *, include_closed: bool = False) -> list[Proposal]:
         query = "SELECT * FROM proposals"

@@ -17,8 +17,8 @@ from cadence.daemon.core.digest_render import Meeting
 from cadence.daemon.core.errors import CadenceError, SlotUnavailableError, UsageError
 from cadence.daemon.core.messages import period_text, slot_text
 from cadence.daemon.core.model import Person, Proposal
-from cadence.daemon.core.report import Adherence, Cell, Report
-from cadence.daemon.core.report_render import LEGEND, cell_title, status_text
+from cadence.daemon.core.report import Adherence, Report
+from cadence.daemon.core.report_render import LEGEND, UNICODE, cell_title, status_text
 from cadence.daemon.digest import meetings_ahead, open_items
 from cadence.daemon.engine import Engine
 from cadence.daemon.web.signing_in import owner_context, sign_in_page
@@ -27,15 +27,6 @@ from cadence.daemon.wiring import OWNER_SOURCE
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-
-_GLYPHS = {
-    Cell.HELD: "●",
-    Cell.RESCHEDULED: "◐",
-    Cell.MISSED: "✗",
-    Cell.UPCOMING: "○",
-    Cell.PAUSED: "‖",
-    Cell.UNTRACKED: "·",
-}
 
 
 @dataclass(frozen=True)
@@ -78,7 +69,7 @@ def _row(entry: Adherence, report: Report, ref: str) -> HeatRow:
     for outcome, span in zip(entry.outcomes, entry.spans, strict=True):
         risky = entry.at_risk and outcome is entry.current
         css = "at-risk" if risky else outcome.cell.value
-        cells.append(HeatCell(css, span, cell_title(outcome, report), _GLYPHS[outcome.cell]))
+        cells.append(HeatCell(css, span, cell_title(outcome, report), UNICODE.cells[outcome.cell]))
     status = status_text(entry)
     css = "status-overdue" if entry.overdue_days else ("status-risk" if entry.at_risk else "")
     return HeatRow(entry, ref, tuple(cells), status, css)
@@ -133,7 +124,7 @@ def routes(site: Site) -> list[Route]:
             nav="overview",
             view=found,
             legend=LEGEND,
-            glyphs=_GLYPHS,
+            glyphs=UNICODE.cells,
             today=found.report.now.astimezone(found.report.zone).date(),
             said=_SAID.get(request.query_params.get("said", ""), ""),
             note="",

@@ -14,15 +14,14 @@ from cadence.daemon.core.model import (
     Interval,
     Occurrence,
     Partstat,
-    Period,
     Person,
     Proposal,
     ProposalStatus,
-    Reason,
-    Slot,
 )
 from cadence.daemon.store import NewMail, Store
 from cadence.daemon.store.database import SCHEMA_VERSION
+
+from tests.support.proposals import draft
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -91,19 +90,6 @@ def test_a_failed_read_keeps_the_previous_state(tmp_path: Path) -> None:
         health = obs.source("calendar")
         assert health is not None and health.failures == 1 and health.state == {"etag": "1"}
         assert len(obs.occurrences(window.start)) == 1
-
-
-def draft(gap_key: str = "alice@example.com|2026-11-23") -> Proposal:
-    start = datetime(2026, 11, 23, tzinfo=UTC)
-    return Proposal(
-        id=0,
-        gap_key=gap_key,
-        person="alice@example.com",
-        reason=Reason.CANCELLED,
-        status=ProposalStatus.OPEN,
-        period=Period(start, start + timedelta(weeks=1)),
-        slots=(Slot(start + timedelta(hours=10), start + timedelta(hours=10, minutes=30)),),
-    )
 
 
 def mail_for(proposal: Proposal) -> NewMail:

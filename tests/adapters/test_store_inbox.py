@@ -4,28 +4,17 @@ record of every inbox message (each handled once, marked after)."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cadence.daemon.core.identity import message_id, reference_of
-from cadence.daemon.core.model import Period, Proposal, ProposalStatus, Reason, Slot
+from cadence.daemon.core.model import Proposal
 from cadence.daemon.store import AlreadyHandled, InboxRecord, NewMail, Store
 
+from tests.support.proposals import draft
+
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-
-
-def draft(gap_key: str = "alice@example.com|2026-11-23") -> Proposal:
-    start = datetime(2026, 11, 23, tzinfo=UTC)
-    return Proposal(
-        id=0,
-        gap_key=gap_key,
-        person="alice@example.com",
-        reason=Reason.CANCELLED,
-        status=ProposalStatus.OPEN,
-        period=Period(start, start + timedelta(weeks=1)),
-        slots=(Slot(start + timedelta(hours=10), start + timedelta(hours=10, minutes=30)),),
-    )
 
 
 def record(ref: str, key: str = "<r1@mail.example.com>", **changes: object) -> InboxRecord:

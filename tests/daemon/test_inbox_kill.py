@@ -89,26 +89,33 @@ def proposal_sent(inbox: InboxRig, env: dict[str, str]) -> None:
         assert daemon.stop() == 0
 
 
+def killed_when_sent(inbox: InboxRig, subject: str) -> str:
+    """Run the daemon until the SMTP server receives an email whose subject starts
+    with ``subject``, SIGKILL it then, and return its log."""
+    first = inbox.rig.daemon(**inbox.env)
+
+    def kill(received: Received) -> None:
+        if str(received.message["Subject"]).startswith(subject):
+            os.kill(first.pid, signal.SIGKILL)
+
+    inbox.rig.smtp.on_message = kill
+    with first:
+        assert first.process is not None
+        assert first.process.wait(timeout=30) == -signal.SIGKILL
+    inbox.rig.smtp.on_message = None
+    return first.log()
+
+
 def test_killed_between_acting_on_a_reply_and_marking_it(
     make_rig: RigFactory, dovecot: DovecotServer
 ) -> None:
     inbox = inbox_rig(make_rig, dovecot)
     proposal_sent(inbox, inbox.env)
     inbox.reply("2")
-    first = inbox.rig.daemon(**inbox.env)
-
-    def kill_at_the_invitation(received: Received) -> None:
-        # The acceptance is committed (the invitation left the outbox), the reply
-        # is not marked yet: the daemon dies now.
-        if str(received.message["Subject"]).startswith("Invitation:"):
-            os.kill(first.pid, signal.SIGKILL)
-
-    inbox.rig.smtp.on_message = kill_at_the_invitation
-    with first:
-        assert first.process is not None
-        assert first.process.wait(timeout=30) == -signal.SIGKILL
-    inbox.rig.smtp.on_message = None
-    assert "proposal #1 accepted: slot 2" in first.log()
+    # The acceptance is committed (the invitation left the outbox), the reply is not
+    # marked yet: the daemon dies now.
+    killed_log = killed_when_sent(inbox, "Invitation:")
+    assert "proposal #1 accepted: slot 2" in killed_log
     assert inbox.reply_flags() == [set()]  # killed before marking
     (accepted,) = inbox.rig.proposals(include_closed=True)
     assert accepted["status"] == "accepted" and accepted["accepted_slot"] == 2
@@ -131,7 +138,7 @@ def test_killed_between_acting_on_a_reply_and_marking_it(
     log = second.log()
     assert "accepted" not in log and "booked slot" not in log  # the restart only marked it
     assert_clean(log)
-    assert inbox.user.password not in log + first.log()
+    assert inbox.user.password not in log + killed_log
 
 
 def test_killed_at_random_moments_the_reply_still_acts_once(
@@ -203,18 +210,7 @@ def test_killed_between_applying_an_invitation_reply_and_marking_it(
         "1", str(proposals["Bob"].message["Message-ID"]), message_id="<bob-1@mail.example.com>",
     ), when=NOW)  # fmt: skip
 
-    first = inbox.rig.daemon(**inbox.env)
-
-    def kill_at_the_cancellation(received: Received) -> None:
-        if str(received.message["Subject"]).startswith("Cancelled:"):
-            os.kill(first.pid, signal.SIGKILL)
-
-    inbox.rig.smtp.on_message = kill_at_the_cancellation
-    with first:
-        assert first.process is not None
-        assert first.process.wait(timeout=30) == -signal.SIGKILL
-    inbox.rig.smtp.on_message = None
-    assert "booking #1: alice@example.com declined" in first.log()
+    assert "booking #1: alice@example.com declined" in killed_when_sent(inbox, "Cancelled:")
     assert inbox.reply_flags() == [{"seen"}, set(), set()]  # applied, not marked
 
     with NotifyListener() as systemd, inbox.rig.daemon(systemd, **inbox.env) as second:

@@ -5,24 +5,15 @@ failure is reported."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from cadence.daemon.google.api import LONGEST_WAIT, GoogleApiError, call, service
 
 from tests.google_emulator import GoogleEmulator
+from tests.support.google_world import OWNER
 
 pytestmark = pytest.mark.slow
-
-OWNER = "olivia@example.com"
-
-
-@pytest.fixture
-def google() -> Iterator[GoogleEmulator]:
-    with GoogleEmulator() as emulator:
-        emulator.add_user(OWNER, timezone="Europe/Berlin")
-        yield emulator
 
 
 def client(google: GoogleEmulator, api: str = "calendar", version: str = "v3") -> Any:

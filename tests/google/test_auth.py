@@ -10,7 +10,6 @@ import stat
 import subprocess
 import sys
 import webbrowser
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,17 +20,9 @@ from click.testing import CliRunner
 
 from tests.google_emulator import ConsentingBrowser, GoogleEmulator
 from tests.support.configs import write_config
+from tests.support.google_world import OWNER
 
 pytestmark = pytest.mark.slow
-
-OWNER = "olivia@example.com"
-
-
-@pytest.fixture
-def google() -> Iterator[GoogleEmulator]:
-    with GoogleEmulator() as emulator:
-        emulator.add_user(OWNER, timezone="Europe/Berlin")
-        yield emulator
 
 
 def at(google: GoogleEmulator) -> dict[str, str]:

@@ -16,12 +16,19 @@ from cadence.daemon.calendars import CalendarRead
 from cadence.daemon.calendars.google import GoogleCalendar
 from cadence.daemon.core.errors import SourceError
 from cadence.daemon.core.model import Interval, Partstat, Status
-from cadence.daemon.google.api import service
 from cadence.daemon.store import Store
 
 from tests.adapters.calendar_contract import check_calendar_contract
 from tests.google_emulator import GoogleEmulator
-from tests.support.google_world import ALICE, BERLIN, NEXT_WEEK, OWNER, weekly_with
+from tests.support.google_world import (
+    ALICE,
+    BERLIN,
+    NEXT_WEEK,
+    OWNER,
+    emulator_with,
+    primary_calendar,
+    weekly_with,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -40,17 +47,9 @@ class Setup:
 
 @pytest.fixture
 def setup() -> Iterator[Setup]:
-    with GoogleEmulator() as google:
-        google.now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-        google.add_user(OWNER, timezone="Europe/Berlin")
-        google.add_user(ALICE, timezone="Europe/Berlin")
+    with emulator_with(OWNER, ALICE, now=datetime(2026, 11, 23, 8, 0, tzinfo=UTC)) as google:
         series = google.create_event(OWNER, weekly_with([OWNER, ALICE]))
-        creds = google.user_credentials(OWNER)
-        env = {"CADENCE_GOOGLE_ROOT": google.root}
-        calendar = GoogleCalendar(
-            lambda: service("calendar", "v3", creds, env=env), "primary", BERLIN, OWNER
-        )
-        yield Setup(google, calendar, series)
+        yield Setup(google, primary_calendar(google), series)
 
 
 def test_the_calendar_contract(setup: Setup) -> None:

@@ -8,28 +8,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from cadence.daemon.agendas import AgendaBackend
-from cadence.daemon.agendas.google_docs import (
-    GoogleClients,
-    GoogleDocsAgendas,
-    document_html,
-    exported_text,
-    google_clients,
-    insertion,
-)
+from cadence.daemon.agendas.google_docs import GoogleDocsAgendas
+from cadence.daemon.agendas.google_docs_drive import GoogleClients
+from cadence.daemon.agendas.google_docs_text import document_html, exported_text, insertion
 from cadence.daemon.config import load_config
 from cadence.daemon.core.agenda import open_action_items, prepare_document, section_dates
 from cadence.daemon.core.errors import AgendaError, ConfigError
-from cadence.daemon.core.model import Cadence, Kind, Owner, Person
+from cadence.daemon.core.model import Cadence, Kind, Person
 from cadence.daemon.engine import Engine
+from cadence.daemon.google.api import Connection
 from cadence.daemon.google.auth import SCOPES
 from cadence.daemon.store import Store
 from hypothesis import given
@@ -39,106 +32,28 @@ from tests.adapters.agenda_contract import check_agenda_backend, inserted_text
 from tests.google_emulator import GoogleEmulator
 from tests.google_emulator.schemas import validate_response
 from tests.support.configs import write_config
+from tests.support.docs_agendas import (
+    ALICE,
+    BERLIN,
+    GET,
+    MEETING,
+    NOW,
+    OWNER,
+    SCOPE,
+    UPDATE,
+    Setup,
+    docs_setup,
+    insert_text,
+    u16,
+)
 
 pytestmark = pytest.mark.slow
-
-SCOPE = "https://www.googleapis.com/auth/"
-BERLIN = ZoneInfo("Europe/Berlin")
-OWNER = Owner("Olivia Lead", "olivia@example.com", "Europe/Berlin")
-ALICE = Person("alice@example.com", "Alice Example", Cadence.parse("weekly"))
-NOW = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
-MEETING = datetime(2024, 5, 7, 8, 0, tzinfo=UTC)  # Tuesday 10:00 in Berlin
-EXPORT = "drive.files.export"
-GET = "docs.documents.get"
-UPDATE = "docs.documents.batchUpdate"
-
-
-@dataclass
-class Setup:
-    google: GoogleEmulator
-    store: Store
-    agendas: GoogleDocsAgendas
-    waits: list[float] = field(default_factory=list)
-
-    def doc_id(self, person: Person = ALICE) -> str:
-        found = self.store.documents.get(person.email)
-        assert found is not None and found.doc_id
-        return found.doc_id
-
-    def methods(self) -> list[str]:
-        return [c.method_id for c in self.google.calls if c.method_id != "token"]
-
-    def write(self, person: Person, text: str) -> None:
-        """The person edits their doc in Docs until its text is ``text``."""
-        person_edits(self.google, self.doc_id(person), person.email, text)
-
-    def paragraphs(self) -> list[dict[str, Any]]:
-        [document] = [d for d in self.google.documents() if d["documentId"] == self.doc_id()]
-        return [c["paragraph"] for c in document["body"]["content"] if "paragraph" in c]
-
-
-def _u16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def person_edits(google: GoogleEmulator, doc_id: str, email: str, text: str) -> None:
-    """Turn the doc's text into ``text`` with one Docs batchUpdate from the person's own
-    account, paragraph by paragraph, leaving the unchanged paragraphs (and their
-    styles) alone, as typing in the editor would."""
-    old = google.document_text(doc_id).split("\n")[:-1]
-    new = (text + "\n").split("\n")[:-1]
-    starts = [1]
-    for paragraph in old:
-        starts.append(starts[-1] + _u16(paragraph) + 1)
-    requests: list[dict[str, Any]] = []
-    opcodes = SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
-    for tag, i1, i2, j1, j2 in reversed(opcodes):
-        if tag == "equal":
-            continue
-        lines = new[j1:j2]
-        if i2 < len(old):
-            if i2 > i1:
-                requests.append(_delete(starts[i1], starts[i2]))
-            if lines:
-                requests.append(_insert(starts[i1], "".join(q + "\n" for q in lines)))
-        else:
-            # Changes running to the end work before the last line break, which stays.
-            assert i1 > 0
-            at = starts[i1] - 1
-            if i2 > i1:
-                requests.append(_delete(at, starts[-1] - 1))
-            if lines:
-                requests.append(_insert(at, "".join("\n" + q for q in lines)))
-    docs = google.service("docs", "v1", google.user_credentials(email, [SCOPE + "documents"]))
-    docs.documents().batchUpdate(documentId=doc_id, body={"requests": requests}).execute()
-    assert exported_text(google.document_text(doc_id)) == text + "\n"
-
-
-def _delete(start: int, end: int) -> dict[str, Any]:
-    return {"deleteContentRange": {"range": {"startIndex": start, "endIndex": end}}}
-
-
-def _insert(index: int, text: str) -> dict[str, Any]:
-    return {"insertText": {"location": {"index": index}, "text": text}}
-
-
-def backend(google: GoogleEmulator, store: Store, waits: list[float]) -> GoogleDocsAgendas:
-    # Only drive.file: cadence reaches nothing but the docs it created.
-    creds = google.user_credentials(OWNER.email, [SCOPE + "drive.file"])
-    env = {"CADENCE_GOOGLE_ROOT": google.root}
-    return GoogleDocsAgendas(
-        lambda: google_clients(creds, env), store.documents, BERLIN, lambda: NOW, sleep=waits.append
-    )
 
 
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
-    with GoogleEmulator() as google, Store(tmp_path / "state.db") as store:
-        google.now = NOW
-        google.add_user(OWNER.email, timezone="Europe/Berlin")
-        google.add_user(ALICE.email, timezone="Europe/Berlin")
-        waits: list[float] = []
-        yield Setup(google, store, backend(google, store, waits), waits)
+    with docs_setup(tmp_path) as found:
+        yield found
 
 
 def test_the_agenda_contract(setup: Setup) -> None:
@@ -230,7 +145,7 @@ def test_open_items_are_carried_over_and_what_the_person_wrote_stays(setup: Setu
 def line_index(google: GoogleEmulator, doc_id: str, line: str) -> int:
     """The Docs index where the paragraph holding exactly ``line`` starts."""
     body = google.document_text(doc_id)
-    return 1 + _u16(body[: body.index("\n" + line + "\n") + 1])
+    return 1 + u16(body[: body.index("\n" + line + "\n") + 1])
 
 
 def test_list_items_typed_in_docs_are_read_and_sections_never_join_a_list(setup: Setup) -> None:
@@ -256,8 +171,8 @@ def test_list_items_typed_in_docs_are_read_and_sections_never_join_a_list(setup:
     items = "[ ] send the deck\n[ ] call the vendor\n"
     at = line_index(google, doc_id, "### Notes")
     edit(
-        _insert(at, items),
-        {"createParagraphBullets": {"range": {"startIndex": at, "endIndex": at + _u16(items) - 1}}},
+        insert_text(at, items),
+        {"createParagraphBullets": {"range": {"startIndex": at, "endIndex": at + u16(items) - 1}}},
     )
     before = agendas.text(ALICE)
     assert before is not None and "\n* [ ] send the deck\n* [ ] call the vendor\n" in before
@@ -399,7 +314,8 @@ def test_an_edit_while_the_section_is_placed_is_kept(setup: Setup) -> None:
             return Documents(self.real.documents())
 
     clients = agendas.clients
-    agendas._clients = GoogleClients(clients.drive, RacingDocs(clients.docs))
+    racing = GoogleClients(clients.drive, RacingDocs(clients.docs))
+    agendas._google.connection = Connection(lambda: racing)
     google.reset_calls()
     assert agendas.prepare(ALICE, OWNER, MEETING + timedelta(weeks=1)) is True
     # The write pinned to the revision read was refused; cadence read again.

@@ -13,10 +13,8 @@ from pathlib import Path
 import pytest
 from cadence.daemon.core.agenda import section_dates
 from cadence.daemon.core.errors import AgendaError
-from cadence.daemon.store import Store
 
-from tests.google.test_docs_agenda import ALICE, MEETING, NOW, OWNER, UPDATE, Setup, backend
-from tests.google_emulator import GoogleEmulator
+from tests.support.docs_agendas import ALICE, MEETING, OWNER, UPDATE, Setup, docs_setup
 
 pytestmark = pytest.mark.slow
 
@@ -27,12 +25,8 @@ SHARE = "drive.permissions.create"
 
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
-    with GoogleEmulator() as google, Store(tmp_path / "state.db") as store:
-        google.now = NOW
-        google.add_user(OWNER.email, timezone="Europe/Berlin")
-        google.add_user(ALICE.email, timezone="Europe/Berlin")
-        waits: list[float] = []
-        yield Setup(google, store, backend(google, store, waits), waits)
+    with docs_setup(tmp_path) as found:
+        yield found
 
 
 def shares(setup: Setup) -> list[tuple[bool, int]]:

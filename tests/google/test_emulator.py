@@ -33,6 +33,20 @@ LEA = "lea@example.com"  # the owner: a lead in Berlin
 MAX = "max@example.com"  # a report
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 ALL_SCOPES = [SCOPE + "calendar", SCOPE + "drive.file"]
+# The body Google documents for an expired sync token (HTTP 410).
+FULL_SYNC_REQUIRED = {
+    "errors": [
+        {
+            "domain": "calendar",
+            "reason": "fullSyncRequired",
+            "message": "Sync token is no longer valid, a full sync is required.",
+            "locationType": "parameter",
+            "location": "syncToken",
+        }
+    ],
+    "code": 410,
+    "message": "Sync token is no longer valid, a full sync is required.",
+}
 
 
 @pytest.fixture
@@ -365,19 +379,7 @@ def test_invalidated_sync_token_is_410_then_a_full_sync_recovers(google: GoogleE
     with pytest.raises(HttpError) as caught:
         calendar.events().list(calendarId="primary", singleEvents=True, syncToken=token).execute()
     assert caught.value.status_code == 410
-    assert error_of(caught) == {
-        "errors": [
-            {
-                "domain": "calendar",
-                "reason": "fullSyncRequired",
-                "message": "Sync token is no longer valid, a full sync is required.",
-                "locationType": "parameter",
-                "location": "syncToken",
-            }
-        ],
-        "code": 410,
-        "message": "Sync token is no longer valid, a full sync is required.",
-    }
+    assert error_of(caught) == FULL_SYNC_REQUIRED
     again, fresh = full_sync(calendar, singleEvents=True, **WINDOW)
     assert again == items
     assert incremental(calendar, fresh, singleEvents=True)[0] == {}
@@ -873,21 +875,7 @@ def test_an_injected_410_is_the_documented_body(google: GoogleEmulator) -> None:
     google.fail("calendar.events.list", 410, "fullSyncRequired")
     with pytest.raises(HttpError) as caught:
         calendar_for(google).events().list(calendarId="primary", syncToken="x").execute()
-    assert json.loads(caught.value.content) == {
-        "error": {
-            "errors": [
-                {
-                    "domain": "calendar",
-                    "reason": "fullSyncRequired",
-                    "message": "Sync token is no longer valid, a full sync is required.",
-                    "locationType": "parameter",
-                    "location": "syncToken",
-                }
-            ],
-            "code": 410,
-            "message": "Sync token is no longer valid, a full sync is required.",
-        }
-    }
+    assert json.loads(caught.value.content) == {"error": FULL_SYNC_REQUIRED}
 
 
 def test_docs_faults_have_no_errors_array(google: GoogleEmulator) -> None:

@@ -14,7 +14,7 @@ from cadence.daemon.calendars.google import GoogleCalendar
 from cadence.daemon.calendars.google_writes import DOC_MIME, GoogleWriter
 from cadence.daemon.core.errors import CadenceError
 from cadence.daemon.core.model import Interval
-from cadence.daemon.google.api import GoogleApiError, service
+from cadence.daemon.google.api import GoogleApiError
 
 from tests.adapters.calendar_writer_contract import (
     check_create_is_idempotent,
@@ -22,6 +22,7 @@ from tests.adapters.calendar_writer_contract import (
     check_move_puts_the_meeting_at_the_new_time,
 )
 from tests.google_emulator import GoogleEmulator
+from tests.support.google_world import emulator_with, primary_calendar
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OWNER = "olivia@example.com"
@@ -40,19 +41,9 @@ class Setup:
 
 @pytest.fixture
 def setup() -> Iterator[Setup]:
-    with GoogleEmulator() as google:
-        google.now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-        google.add_user(OWNER, timezone="Europe/Berlin")
-        google.add_user(ALICE, timezone="Europe/Berlin")
-        creds = google.user_credentials(OWNER)
-        env = {"CADENCE_GOOGLE_ROOT": google.root}
-
-        def connect() -> object:
-            return service("calendar", "v3", creds, env=env)
-
-        reader = GoogleCalendar(connect, "primary", BERLIN, OWNER)
-        writer = GoogleWriter(reader, attach_files=True)
-        yield Setup(google, writer, reader)
+    with emulator_with(OWNER, ALICE, now=datetime(2026, 11, 23, 8, 0, tzinfo=UTC)) as google:
+        reader = primary_calendar(google, OWNER)
+        yield Setup(google, GoogleWriter(reader, attach_files=True), reader)
 
 
 def spec(event_id: str = "series0001", **changes: object) -> EventSpec:

@@ -4,7 +4,8 @@ owner's weekly 1:1 with Alice as a Google event."""
 from __future__ import annotations
 
 import email
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -14,6 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cadence.cli.main import cli
+from cadence.daemon.calendars.google import GoogleCalendar
+from cadence.daemon.google.api import service
 from cadence.daemon.google.auth import SCOPES
 from click.testing import CliRunner, Result
 
@@ -29,6 +32,27 @@ FIRST = datetime(2026, 10, 6, 10, 0, tzinfo=BERLIN)  # a Tuesday
 NEXT_WEEK = datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN)
 
 MARKDOWN_AGENDAS = {"directory": "agendas", "base_url": "https://wiki.example.com/1on1/"}
+
+
+@contextmanager
+def emulator_with(*users: str, now: datetime) -> Iterator[GoogleEmulator]:
+    """The Google API emulator at ``now``, with an account (in Berlin) for each user."""
+    with GoogleEmulator() as google:
+        google.now = now
+        for user in users:
+            google.add_user(user, timezone="Europe/Berlin")
+        yield google
+
+
+def primary_calendar(google: GoogleEmulator, owner: str = OWNER) -> GoogleCalendar:
+    """The owner's primary calendar through the emulator, as cadence reads it."""
+    creds = google.user_credentials(owner)
+    env = {"CADENCE_GOOGLE_ROOT": google.root}
+
+    def connect() -> object:
+        return service("calendar", "v3", creds, env=env)
+
+    return GoogleCalendar(connect, "primary", BERLIN, owner)
 
 
 def weekly_with(attendees: list[str]) -> dict[str, Any]:

@@ -8,28 +8,15 @@ from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.browser import Browser
-from tests.support.web_world import WebWorld, wait_for_mail, web_world
+from tests.support.web_world import WebWorld, wait_for_mail
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[WebWorld]:
-    with web_world(tmp_path) as found:
-        yield found
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Browser]:
-    with Browser(tmp_path) as found:
-        yield found
 
 
 def added_lines(before: str, after: str) -> list[str]:

@@ -17,15 +17,9 @@ import httpx
 import pytest
 
 from tests.support.daemon import stop_is_prompt
-from tests.support.web_world import WebWorld, web_world
+from tests.support.web_world import WebWorld
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[WebWorld]:
-    with web_world(tmp_path) as found:
-        yield found
 
 
 def from_client(address: str) -> dict[str, str]:

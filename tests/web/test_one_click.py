@@ -6,8 +6,6 @@ through the path ``cadence proposals accept`` takes; nothing else does.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,21 +13,9 @@ import pytest
 from tests.support.browser import Browser
 from tests.support.feeds import OWNER
 from tests.support.people import ALICE
-from tests.support.web_world import WebWorld, wait_for_mail, web_world
+from tests.support.web_world import WebWorld, wait_for_mail
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[WebWorld]:
-    with web_world(tmp_path) as found:
-        yield found
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Browser]:
-    with Browser(tmp_path) as found:
-        yield found
 
 
 def state(world: WebWorld) -> tuple[object, ...]:

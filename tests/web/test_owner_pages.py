@@ -6,29 +6,15 @@ with the command line's rules, on a desktop and on a 390 px phone.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.browser import Browser
 from tests.support.people import NOW
-from tests.support.web_world import WebWorld, web_world
+from tests.support.web_world import WebWorld
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[WebWorld]:
-    with web_world(tmp_path) as found:
-        yield found
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Browser]:
-    with Browser(tmp_path) as found:
-        yield found
 
 
 def sign_in(world: WebWorld, browser: Browser) -> None:
