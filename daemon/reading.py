@@ -18,7 +18,7 @@ from cadence.daemon.calendars import Calendar, CalendarRead
 from cadence.daemon.core.busy import busy_intervals, worth_keeping
 from cadence.daemon.core.errors import SourceError
 from cadence.daemon.core.model import Interval, Occurrence, Person, Status
-from cadence.daemon.core.reconcile import one_on_ones
+from cadence.daemon.core.reconcile import is_one_on_one
 from cadence.daemon.core.suspect import ReadSummary, suspect
 from cadence.daemon.cycle_report import CycleReport
 from cadence.daemon.steps import unexpected
@@ -114,8 +114,12 @@ def read_sources(
 def _with_ones(
     people: Sequence[Person], svc: Services, occurrences: Sequence[Occurrence]
 ) -> frozenset[str]:
+    """The people with at least one 1:1 among ``occurrences`` (one is enough: the
+    first found ends the search, which keeps the check cheap on a large feed)."""
     owner = svc.config.owner
-    return frozenset(p.email for p in people if one_on_ones(p, owner, occurrences))
+    return frozenset(
+        p.email for p in people if any(is_one_on_one(o, owner, p) for o in occurrences)
+    )
 
 
 def _suspect(

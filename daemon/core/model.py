@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -266,6 +267,13 @@ class Occurrence:
     def participants(self) -> frozenset[str]:
         """Organizer and the attendees who may be people (not rooms, resources or
         groups), lower-cased."""
+        return self._participants
+
+    # Worked out once per occurrence: deciding whose 1:1 it is asks for every
+    # tracked person, which on a large feed is most of planning's time. The
+    # dataclass is frozen, so the answer cannot go stale.
+    @cached_property
+    def _participants(self) -> frozenset[str]:
         emails = {a.email.lower() for a in self.attendees if a.is_person}
         if self.organizer:
             emails.add(self.organizer.lower())
