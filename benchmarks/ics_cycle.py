@@ -6,7 +6,10 @@ bytes with ``icalendar.Calendar.from_ical``, the cost of reading every event;
 (b) runs a full ``sync`` on a fresh state database, the feed read from a file
 and proposals mailed into a Maildir; (c) runs ``sync`` again with the feed
 unchanged; (d) runs the pre-filter alone (splitting the feed and picking the
-events that can matter to the cycle's window). Memory is taken in a fresh
+events that can matter to the cycle's window); (e) runs ``sync`` once more
+after one event was added to the feed, as when the owner books a meeting, and
+times within it the comparison with the last accepted read (the suspect-read
+check, DESIGN rule 14). Memory is taken in a fresh
 process per size, as the daemon lives: its peak RSS over a full cycle, its RSS
 right after it, and its RSS after an idle hour of cycles (``--idle-cycles``
 cycles a simulated minute apart, the feed unchanged).
@@ -39,12 +42,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
 import icalendar
-from cadence.daemon import cycle
+from cadence.daemon import cycle, reading
 from cadence.daemon.calendars import ics_parse
 from cadence.daemon.calendars.ics_select import select_events
 from cadence.daemon.calendars.ics_split import split_feed
@@ -70,6 +73,9 @@ PHASES = (
     (cycle, "execute", "execute"),
     (cycle, "deliver_due", "deliver"),
 )
+# The suspect-read check only compares when there is a last accepted read, so it
+# is timed in the cycle after a change (a private name: it is the whole check).
+SUSPECT_CHECK = ((reading, "_suspect", "  of which the suspect-read check"),)
 
 CONFIG = """\
 [owner]
@@ -111,6 +117,22 @@ def new_engine(directory: Path, feed: Path, clock: Callable[[], Any] = lambda: N
     return engine
 
 
+def with_one_more_event(body: bytes) -> bytes:
+    """The feed with one more single event three days ahead, added before its last
+    END:VCALENDAR as a calendar would write it."""
+    start = NOW.astimezone(UTC) + timedelta(days=3, hours=2)
+    stamp = "%Y%m%dT%H%M%SZ"
+    event = (
+        "BEGIN:VEVENT\r\nUID:one-more@bench.example\r\n"
+        f"DTSTAMP:{NOW.astimezone(UTC).strftime(stamp)}\r\n"
+        f"DTSTART:{start.strftime(stamp)}\r\n"
+        f"DTEND:{(start + timedelta(minutes=30)).strftime(stamp)}\r\n"
+        "SUMMARY:Dentist\r\nEND:VEVENT\r\n"
+    ).encode()
+    end = body.rindex(b"END:VCALENDAR")
+    return body[:end] + event + body[end:]
+
+
 def timed(action: Callable[[], Any]) -> tuple[float, Any]:
     gc.collect()
     start = time.perf_counter()
@@ -137,11 +159,13 @@ class Samples:
 
 
 @contextmanager
-def phase_timer(into: dict[str, Samples]) -> Iterator[None]:
-    """Time the steps of a cycle (PHASES) while the block runs; add one sample per
-    step to ``into`` when it ends. The wrappers cost a few microseconds per call."""
-    spent = {label: 0.0 for _, _, label in PHASES}
-    originals = [(module, name, getattr(module, name)) for module, name, _ in PHASES]
+def phase_timer(
+    into: dict[str, Samples], phases: tuple[tuple[Any, str, str], ...] = PHASES
+) -> Iterator[None]:
+    """Time the steps of a cycle (``phases``) while the block runs; add one sample
+    per step to ``into`` when it ends. The wrappers cost a few microseconds per call."""
+    spent = {label: 0.0 for _, _, label in phases}
+    originals = [(module, name, getattr(module, name)) for module, name, _ in phases]
 
     def wrap(function: Callable[..., Any], label: str) -> Callable[..., Any]:
         @functools.wraps(function)
@@ -154,7 +178,7 @@ def phase_timer(into: dict[str, Samples]) -> Iterator[None]:
 
         return wrapper
 
-    for (module, name, label), (_, _, original) in zip(PHASES, originals, strict=True):
+    for (module, name, label), (_, _, original) in zip(phases, originals, strict=True):
         setattr(module, name, wrap(original, label))
     try:
         yield
@@ -237,12 +261,15 @@ class Results:
     prefilter: Samples = field(default_factory=Samples)
     full: Samples = field(default_factory=Samples)
     unchanged: Samples = field(default_factory=Samples)
+    changed: Samples = field(default_factory=Samples)
     phases: dict[str, Samples] = field(default_factory=dict)
+    changed_phases: dict[str, Samples] = field(default_factory=dict)
     kept: int = 0
     memory: dict[str, int] = field(default_factory=dict)
     parse_memory: dict[str, int] = field(default_factory=dict)
     full_reports: list[CycleReport] = field(default_factory=list)
     unchanged_reports: list[CycleReport] = field(default_factory=list)
+    changed_reports: list[CycleReport] = field(default_factory=list)
 
     @property
     def full_ratio(self) -> float:
@@ -256,8 +283,8 @@ class Results:
         """What went wrong besides speed: errors, no proposal, runs that disagree."""
         found = []
         expected = self.full_reports[0].proposals_created
-        pairs = zip(self.full_reports, self.unchanged_reports, strict=True)
-        for run, (full, again) in enumerate(pairs, 1):
+        runs = zip(self.full_reports, self.unchanged_reports, self.changed_reports, strict=True)
+        for run, (full, again, changed) in enumerate(runs, 1):
             where = f"{self.events} events, run {run}"
             if not full.ok:
                 found.append(f"{where}: the full cycle reported errors {full.errors}")
@@ -269,6 +296,8 @@ class Results:
                 found.append(f"{where}: the unchanged cycle reported errors {again.errors}")
             if again.proposals_created or again.emails_sent:
                 found.append(f"{where}: the unchanged cycle created proposals or sent email")
+            if not changed.ok or changed.held:
+                found.append(f"{where}: one added event was not read as a good read")
         return found
 
 
@@ -296,6 +325,12 @@ def run_size(events: int, runs: int, seed: int, idle_cycles: int, root: Path) ->
             seconds, report = timed(engine.sync)
             results.unchanged.add(seconds)
             results.unchanged_reports.append(report)
+            feed_path.write_bytes(with_one_more_event(body))
+            with phase_timer(results.changed_phases, SUSPECT_CHECK):
+                seconds, report = timed(engine.sync)
+            results.changed.add(seconds)
+            results.changed_reports.append(report)
+            feed_path.write_bytes(body)
         finally:
             engine.close()
         print(
@@ -339,6 +374,9 @@ def print_size(results: Results) -> None:
         print(f"        {label:<34}{samples.show()}")
     print(f"  (c) cycle, unchanged feed            {results.unchanged.show()}")
     print(f"  (d) pre-filter alone                 {results.prefilter.show()}")
+    print(f"  (e) cycle, one event added           {results.changed.show()}")
+    for label, samples in results.changed_phases.items():
+        print(f"        {label:<34}{samples.show()}")
     print(
         f"  full / parse {results.full_ratio:.2f}x; unchanged / full {results.unchanged_ratio:.1%}"
     )
