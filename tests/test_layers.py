@@ -88,3 +88,30 @@ def test_every_runtime_module_is_kept_from_the_adapters() -> None:
         f"{sorted(unclassified)}: add to the runtime list in pyproject.toml "
         "(or, if adapters need it, to SHARED here)"
     )
+
+
+def imported_test_modules(source: str) -> list[str]:
+    """The test modules (``tests....test_*``) a module's source imports."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        modules = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module]
+        found += [m for m in modules if m.startswith("tests.") and ".test_" in f".{m}"]
+    return found
+
+
+def test_no_test_module_imports_another() -> None:
+    # Shared builders live in tests/support, so a test module can change its own
+    # helpers without breaking a file that borrowed them.
+    offenders = {
+        str(path.relative_to(ROOT)): imported
+        for path in (ROOT / "tests").rglob("*.py")
+        if (imported := imported_test_modules(path.read_text()))
+    }
+    assert not offenders, f"move what these share into tests/support: {offenders}"
+    assert imported_test_modules("from tests.core.test_messages import ALICE") == [
+        "tests.core.test_messages"
+    ]

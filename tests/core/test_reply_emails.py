@@ -19,7 +19,7 @@ from cadence.daemon.core.triage import Unanswerable
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.core.test_messages import ALICE, OWNER, STAMP, parts, proposal, render
+from tests.support.proposal_emails import ALICE, OWNER, STAMP, parts, proposal, render
 
 SECRET = b"\x01" * 32
 MID = message_id(SECRET, "proposal:42:alice@example.com|2026-11-23", "cadence@example.com")

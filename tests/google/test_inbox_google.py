@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.google.test_enforce import FIRST, add_alice, all_starts, masters, sync
 from tests.google_emulator import GoogleEmulator
+from tests.support.google_series import FIRST, add_alice, all_starts, masters, sync
 from tests.support.google_world import NOW, OWNER, World, google_world
 from tests.support.replies import mailto_reply
 
