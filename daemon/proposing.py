@@ -48,9 +48,9 @@ class Accepted:
 def organizers_event(meant: Occurrence, writer: CalendarWriter | None) -> OrganizersEvent:
     """Given an occurrence someone else organizes, return it as its organizer knows it:
     a writable calendar (Google) is asked for its iCalendar UID and sequence; a feed's
-    UID is that already."""
+    UID and SEQUENCE are those already."""
     assert meant.organizer is not None
-    uid, sequence = meant.uid, None
+    uid, sequence = meant.uid, meant.sequence or None
     if writer is not None:
         uid, sequence = writer.identity(meant.uid, meant.recurrence_id)
     return OrganizersEvent(

@@ -82,7 +82,19 @@ def read_event(event: icalendar.Component) -> Occurrence:
         person=_strip_mailto(person).lower() if person else None,
         all_day=all_day,
         transparent=transparent,
+        sequence=_sequence(event.get("SEQUENCE")),
     )
+
+
+# SEQUENCE is a 32-bit number in every calendar that writes one (icalendar refuses
+# more), and SQLite stores at most 64 bits: bounded here whatever parses it.
+_MAX_SEQUENCE = 2**31 - 1
+
+
+def _sequence(value: Any) -> int:
+    """Given SEQUENCE (ics_components keeps it only when it is a number), return it
+    within 0 and 2**31 - 1; 0 when there is none."""
+    return min(max(0, int(value)), _MAX_SEQUENCE) if isinstance(value, int) else 0
 
 
 def _address(value: Any) -> str | None:

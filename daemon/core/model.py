@@ -233,7 +233,9 @@ class Occurrence:
     recurring instance (None for single events), so ``(uid, recurrence_id)``
     identifies the occurrence even after it was moved. ``start``/``end`` are
     where it is now. ``person`` is the value of cadence's own marker
-    (``X-CADENCE-PERSON`` / ``cadencePerson``) when present.
+    (``X-CADENCE-PERSON`` / ``cadencePerson``) when present. ``sequence`` is the
+    event's SEQUENCE as its organizer wrote it (0 when not said): a request to move
+    a meeting someone else organizes must echo it (RFC 5546 §3.2.7).
     """
 
     uid: str
@@ -248,6 +250,7 @@ class Occurrence:
     all_day: bool = False
     transparent: bool = False
     event_type: EventType = EventType.MEETING
+    sequence: int = 0
 
     @property
     def key(self) -> tuple[str, str]:

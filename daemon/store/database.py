@@ -264,6 +264,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX bookings_person ON bookings (person);
     ALTER TABLE proposals ADD COLUMN no_free_time INTEGER NOT NULL DEFAULT 0;
     """,
+    # An occurrence's SEQUENCE as its organizer wrote it: asking an organizer to move
+    # their meeting must echo it. Rows read before are 0 until their feed is read again.
+    """
+    ALTER TABLE occurrences ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -90,6 +90,7 @@ def _occurrence(row: sqlite3.Row) -> Occurrence:
         person=row["person"],
         all_day=bool(row["all_day"]),
         transparent=bool(row["transparent"]),
+        sequence=row["sequence"],
     )
 
 
@@ -231,6 +232,7 @@ class Observations:
                 o.person,
                 int(o.all_day),
                 int(o.transparent),
+                o.sequence,
                 stamp,
                 stamp,
             )
@@ -242,14 +244,15 @@ class Observations:
             conn.executemany("INSERT INTO temp.seen VALUES (?, ?)", [(r[1], r[2]) for r in rows])
             conn.executemany(
                 "INSERT INTO occurrences (source, uid, rid, start, end, summary, status,"
-                " organizer, attendees_json, person, all_day, transparent, first_seen, last_seen)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " organizer, attendees_json, person, all_day, transparent, sequence,"
+                " first_seen, last_seen)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (source, uid, rid) DO UPDATE SET start = excluded.start,"
                 " end = excluded.end, summary = excluded.summary, status = excluded.status,"
                 " organizer = excluded.organizer, attendees_json = excluded.attendees_json,"
                 " person = excluded.person, all_day = excluded.all_day,"
-                " transparent = excluded.transparent, last_seen = excluded.last_seen,"
-                " deleted_at = NULL",
+                " transparent = excluded.transparent, sequence = excluded.sequence,"
+                " last_seen = excluded.last_seen, deleted_at = NULL",
                 rows,
             )
             vanished = 0
@@ -306,8 +309,9 @@ class Observations:
         length = from_utc_text(sibling["end"]) - from_utc_text(sibling["start"])
         conn.execute(
             "INSERT INTO occurrences (source, uid, rid, start, end, summary, status,"
-            " organizer, attendees_json, person, all_day, transparent, first_seen, last_seen)"
-            " VALUES (?, ?, ?, ?, ?, ?, 'cancelled', ?, ?, ?, ?, ?, ?, ?)",
+            " organizer, attendees_json, person, all_day, transparent, sequence,"
+            " first_seen, last_seen)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'cancelled', ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 name,
                 instance.uid,
@@ -320,6 +324,7 @@ class Observations:
                 sibling["person"],
                 sibling["all_day"],
                 sibling["transparent"],
+                sibling["sequence"],
                 stamp,
                 stamp,
             ),

@@ -28,8 +28,9 @@ UID = "040000008200E00074C5B7101A82E00800000000A1B2C3D4E5F60718@example.com"
 
 
 def managers_series() -> bytes:
-    """Alice (the owner's manager) organizes the weekly 1:1; the owner declined the
-    meeting of NEXT_WEEK."""
+    """Alice (the owner's manager) organizes the weekly 1:1, changed twice since she
+    made it (SEQUENCE:2); the owner declined the meeting of NEXT_WEEK, which Alice's
+    calendar wrote as that meeting's own update (SEQUENCE:3)."""
     lines = feeds.weekly(
         UID,
         "Alice / Olivia",
@@ -38,7 +39,10 @@ def managers_series() -> bytes:
         declined={NEXT_WEEK: feeds.OWNER},
     )
     mine = f"ORGANIZER:mailto:{feeds.OWNER}"
-    return feeds.calendar([f"ORGANIZER:mailto:{ALICE}" if line == mine else line for line in lines])
+    lines = [f"ORGANIZER:mailto:{ALICE}" if line == mine else line for line in lines]
+    lines = ["SEQUENCE:3" if line == "SEQUENCE:1" else line for line in lines]
+    lines.insert(lines.index(f"UID:{UID}") + 1, "SEQUENCE:2")  # the series itself
+    return feeds.calendar(lines)
 
 
 @pytest.fixture
@@ -80,6 +84,8 @@ def test_accepting_asks_the_organizer_with_a_counter(
     assert method == "COUNTER" and method_of(text) == "COUNTER"
     (vevent,) = strict_calendar(text).events
     assert vevent.uid == UID
+    # RFC 5546 3.2.7: a COUNTER echoes the SEQUENCE of the meeting it counters.
+    assert vevent.sequence == 3
     assert vevent.recurrence_id == NEXT_WEEK.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     assert vevent.dtstart == datetime.fromisoformat(proposal["slots"][0]["start"])
     assert vevent.organizer is not None and vevent.organizer.uri == f"mailto:{ALICE}"
