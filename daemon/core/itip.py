@@ -127,7 +127,7 @@ def _series_words(booking: Booking, zone: ZoneInfo) -> str:
 
 def when_text(booking: Booking, zone: ZoneInfo) -> str:
     """When the booked meeting is, in ``zone``: "Wed 25 Nov 2026, 10:00–10:30", or for
-    a recurring booking "every week on Tuesday, 10:00–10:30, from Tue 1 Dec 2026"."""
+    a recurring booking "every week on Tuesday, 10:00–10:30, from Tue 01 Dec 2026"."""
     start = booking.start.astimezone(zone)
     span = _span(Slot(booking.start, booking.end), zone)
     if not booking.recurring:

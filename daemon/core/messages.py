@@ -12,12 +12,13 @@ import html
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 import icalendar
+from cadence.daemon.core import dates
 from cadence.daemon.core.headers import mailbox, set_addresses
 from cadence.daemon.core.model import Cadence, Owner, Person, Proposal, Reason, Slot, Unit
 from cadence.daemon.core.reply_links import mailto, reply_hint
@@ -25,11 +26,9 @@ from cadence.daemon.core.series import nth_weekday
 
 PRODID = "-//cadence//cadence 1:1 keeper//EN"
 # Spelled out rather than strftime("%a"), which follows the process locale.
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_DAY_NAMES = dates.DAY_NAMES
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                 "September", "October", "November", "December")  # fmt: skip
-_DAYS = tuple(day[:3] for day in _DAY_NAMES)
-_MONTHS = tuple(month[:3] for month in _MONTH_NAMES)
 _ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
 # Cc: C0/C1 controls incl. CR/LF/TAB; Cs: lone surrogates (cannot be encoded);
 # Zl/Zp: U+2028/U+2029, which str.splitlines() and some mail parsers treat as line breaks.
@@ -54,8 +53,8 @@ def _name(who: Person | Owner) -> str:
 
 
 def _day(moment: datetime, year: bool = True) -> str:
-    text = f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]}"
-    return f"{text} {moment.year}" if year else text
+    # The one style of dates.py ("Tue 01 Dec 2026"), as the CLI and the report write it.
+    return dates.day(moment, year=year)
 
 
 def _span(slot: Slot, zone: ZoneInfo) -> str:
@@ -93,15 +92,13 @@ def series_words(cadence: Cadence) -> str:
 
 def _period(proposal: Proposal, cadence: Cadence, zone: ZoneInfo) -> str:
     start = proposal.period.start.astimezone(zone)
-    last = proposal.period.end.astimezone(zone).date().toordinal() - 1
-    end = date.fromordinal(max(last, start.date().toordinal()))
     if cadence.unit is Unit.MONTH:
         return f"{_MONTH_NAMES[start.month - 1]} {start.year}"
     if cadence.unit is Unit.QUARTER:
         return f"Q{(start.month - 1) // 3 + 1} {start.year}"
     if cadence.count == 1:
         return f"the week of {_day(start, False)}"
-    return f"{start.day} {_MONTHS[start.month - 1]} – {end.day} {_MONTHS[end.month - 1]}"
+    return dates.span_text(proposal.period, zone)
 
 
 def _situation(proposal: Proposal, person: Person, zone: ZoneInfo, period: str) -> tuple[str, str]:

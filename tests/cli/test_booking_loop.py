@@ -324,7 +324,7 @@ def test_a_week_with_no_free_time_gets_exactly_one_email_saying_so(loop: Loop) -
         assert loop.run("sync", now=NOW + timedelta(hours=hours)).exit_code == 0
     (told,) = loop.new_mail()
     subject = str(told.message["Subject"])
-    assert subject.startswith("1:1 with Alice Example: cancelled on Tue 1 Dec — no free time")
+    assert subject.startswith("1:1 with Alice Example: cancelled on Tue 01 Dec — no free time")
     text = told.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "No free time fits your rules in the week of Mon 30 Nov" in text
     assert "Reply to this email with 1 to book that time" in text

@@ -252,7 +252,7 @@ def test_subjects_say_what_changed() -> None:
     update = mail(booking=weekly(sequence=1, ends=datetime(2026, 4, 14, 10, tzinfo=BERLIN)))
     assert update["Subject"].startswith("Updated invitation: 1:1 Alice Example")
     assert "every week on Tuesday, 10:00–10:30, from Tue 17 Mar 2026" in update["Subject"]
-    assert "last on Tue 7 Apr 2026" in update["Subject"]
+    assert "last on Tue 07 Apr 2026" in update["Subject"]
 
 
 def test_the_person_s_own_clock_is_shown_when_it_differs() -> None:

@@ -130,7 +130,7 @@ def test_reason_wording(reason: Reason, subject: str, sentence: str) -> None:
 
 @pytest.mark.parametrize(
     ("every", "period"),
-    [("monthly", "November 2026"), ("quarterly", "Q4 2026"), ("2w", "23 Nov – 29 Nov")],
+    [("monthly", "November 2026"), ("quarterly", "Q4 2026"), ("2w", "23 Nov–29 Nov")],
 )
 def test_period_wording_follows_cadence(every: str, period: str) -> None:
     person = dataclasses.replace(ALICE, cadence=Cadence.parse(every))

@@ -130,4 +130,4 @@ def test_the_checks_catch_the_slips_they_name() -> None:
     assert "every 1" in slips("every 1 weeks on Tuesday")
     assert "a cadence's short name" in slips("to start a 3w series")
     assert not slips("1:1 with Alice Example: cancelled on Tue 24 Nov — 3 new times")
-    assert not slips("Person(x) 1:1 every 3 weeks on Tuesday, 10:00–10:30, from Tue 1 Dec 2026")
+    assert not slips("Person(x) 1:1 every 3 weeks on Tuesday, 10:00–10:30, from Tue 01 Dec 2026")
