@@ -99,12 +99,10 @@ class Browser:
 
     def run_and_wait(self, script: str) -> None:
         """Run a script that leads to another page (as a scanner's would); wait for it."""
-        from selenium.webdriver.support import expected_conditions
-        from selenium.webdriver.support.ui import WebDriverWait
 
         old = self.find("html")
         self.run(script)
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(old))
+        self._left(old)
 
     # -- acting ---------------------------------------------------------------
 
@@ -119,15 +117,34 @@ class Browser:
 
     def click(self, element: Any) -> None:
         """Click ``element`` and wait for the page it leads to."""
-        from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
         old = self.find("html")
         element.click()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(old))
+        self._left(old)
         WebDriverWait(self.driver, 30).until(
             lambda driver: driver.execute_script("return document.readyState") == "complete"
         )
+
+    def _left(self, old: Any) -> None:
+        """Wait until ``old`` (the root of the page that was) belongs to no page."""
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def gone(_: Any) -> bool:
+            try:
+                old.is_enabled()
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException as exc:
+                # Asked while the page is being replaced, Chromium may answer with an
+                # inspector error instead of "stale": the node is gone all the same.
+                if "does not belong to the document" in str(exc):
+                    return True
+                raise
+            return False
+
+        WebDriverWait(self.driver, 30).until(gone)
 
     def type(self, css: str, text: str) -> None:
         field = self.find(css)
