@@ -11,6 +11,7 @@ meanwhile is raised when the block ends, after its outcome is recorded.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,6 +46,28 @@ def request_stop() -> None:
 
 def stop_requested() -> bool:
     return _state.pending
+
+
+def install_unraisable_hook() -> None:
+    """Keep a stop that arrives inside a finalizer out of the log.
+
+    A signal handler may run while Python runs a ``__del__`` or a weakref callback
+    (an HTTP client collected mid-cycle), where Stopping cannot propagate: Python
+    would print "Exception ignored ... Traceback" to stderr. The stop stays asked
+    for (``stop_requested``), and the service's loop honours it between steps.
+    Every other unraisable error still reaches the hook that was there before.
+    """
+    previous = sys.unraisablehook
+    if getattr(previous, "keeps_stops_quiet", False):
+        return
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if isinstance(unraisable.exc_value, Stopping):
+            return
+        previous(unraisable)
+
+    hook.keeps_stops_quiet = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
 
 
 def reset() -> None:

@@ -150,6 +150,7 @@ class Service:
         self._web = web
 
     def _install_signal_handlers(self) -> dict[int, Handler]:
+        interrupts.install_unraisable_hook()
         previous: dict[int, Handler] = {}
         for signum, handler in (
             (signal.SIGTERM, self._on_stop),
