@@ -21,9 +21,9 @@ from cadence.daemon.config import DigestConfig
 from cadence.daemon.core.agenda import open_action_items
 from cadence.daemon.core.digest_render import Digest, Meeting, UncertainEmail, digest_email
 from cadence.daemon.core.errors import AgendaError, CadenceError
+from cadence.daemon.core.identity import message_id
 from cadence.daemon.core.model import Occurrence, Owner, Person
 from cadence.daemon.core.reconcile import is_live, one_on_ones
-from cadence.daemon.proposing import message_id
 from cadence.daemon.store import NewMail
 from cadence.daemon.web_addresses import EMAIL_SIGN_IN
 from cadence.daemon.wiring import HISTORY, OWNER_SOURCE, Services, owners_calendar
@@ -159,7 +159,7 @@ def queue_digest(svc: Services, now: datetime) -> list[dict[str, str]]:
     if week is None:
         return []
     key = f"digest:{week}"
-    mid = message_id(key, email.sender, store.identity.secret())
+    mid = message_id(store.identity.secret(), key, email.sender)
     try:
         content = build_digest(svc, now, week)
         message = digest_email(content, sender=email.sender, to=email.to, message_id=mid)

@@ -25,8 +25,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from cadence.daemon.config import Config
 from cadence.daemon.core.bookings import Booking, BookingStatus
-from cadence.daemon.core.identity import installation_id
-from cadence.daemon.core.identity import message_id as derived_message_id
+from cadence.daemon.core.identity import installation_id, message_id
 from cadence.daemon.core.itip import Method, Role, booking_email, owner_method
 from cadence.daemon.core.itip_reply import ItipReply
 from cadence.daemon.core.model import Partstat, Person, Proposal, ProposalStatus, Reason
@@ -85,7 +84,7 @@ class Invitations:
         owner, email = self.config.owner, self.config.email
         which = f":{instance.isoformat()}" if instance is not None else ""
         key = f"booking:{booking.id}:{booking.sequence}:{method.value.lower()}:{role}{which}"
-        mid = derived_message_id(self.store.identity.secret(), key, email.sender)
+        mid = message_id(self.store.identity.secret(), key, email.sender)
         message = booking_email(
             booking,
             owner,

@@ -16,7 +16,7 @@ from cadence.daemon.agendas import AgendaBackend
 from cadence.daemon.calendars import CalendarWriter
 from cadence.daemon.config import Config
 from cadence.daemon.core.counter import OrganizersEvent, move_request_email
-from cadence.daemon.core.identity import message_id as derived_message_id
+from cadence.daemon.core.identity import message_id
 from cadence.daemon.core.messages import WebLinks, alert_email, proposal_email
 from cadence.daemon.core.model import Gap, Occurrence, Person, Proposal, ProposalStatus, Slot
 from cadence.daemon.sharing import shareable_agenda_url
@@ -24,12 +24,6 @@ from cadence.daemon.store import NewMail, Store
 from cadence.daemon.web_addresses import EMAIL_SIGN_IN, WebAddresses
 
 log = logging.getLogger(__name__)
-
-
-def message_id(key: str, sender: str, secret: bytes) -> str:
-    """Return a stable Message-ID for an idempotency key: the same email, the same id;
-    unguessable and unique to the installation whose ``secret`` it is."""
-    return derived_message_id(secret, key, sender)
 
 
 @dataclass(frozen=True)
@@ -106,7 +100,7 @@ class ProposalMailer:
 
         def render(proposal: Proposal) -> NewMail:
             key = f"proposal:{proposal.id}:{proposal.gap_key}"
-            mid = message_id(key, email.sender, self.store.identity.secret())
+            mid = message_id(self.store.identity.secret(), key, email.sender)
             message = proposal_email(
                 proposal,
                 person,
@@ -152,7 +146,7 @@ class ProposalMailer:
         slot = proposal.slots[number - 1]
         owner, email = self.config.owner, self.config.email
         key = f"ask-organizer:{proposal.id}:{proposal.sequence}"
-        mid = message_id(key, email.sender, self.store.identity.secret())
+        mid = message_id(self.store.identity.secret(), key, email.sender)
         message = move_request_email(
             event,
             slot,
@@ -180,7 +174,7 @@ class ProposalMailer:
     def alert(self, key: str, subject: str, text: str, now: datetime) -> None:
         """Queue an email to the owner about something only they can fix; once per key."""
         email = self.config.email
-        mid = message_id(f"alert:{key}", email.sender, self.store.identity.secret())
+        mid = message_id(self.store.identity.secret(), f"alert:{key}", email.sender)
         message = alert_email(
             self.config.owner,
             sender=email.sender,
