@@ -33,8 +33,18 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from cadence.daemon.core.bookings import Booking
+from cadence.daemon.core.dates import DAY_NAMES
 from cadence.daemon.core.headers import mailbox, set_addresses
-from cadence.daemon.core.messages import PRODID, _address, _day, _span, _token, agenda_line, clean
+from cadence.daemon.core.messages import (
+    PRODID,
+    _address,
+    _day,
+    _span,
+    _token,
+    _zone,
+    agenda_line,
+    clean,
+)
 from cadence.daemon.core.model import Owner, Partstat, Slot
 from cadence.daemon.core.vtimezone import vtimezone
 
@@ -48,8 +58,6 @@ __all__ = [
     "when_text",
 ]
 
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 
 
@@ -116,7 +124,7 @@ def _series_words(booking: Booking, zone: ZoneInfo) -> str:
     rule = _rule(booking)
     start = booking.start.astimezone(zone)
     count = int(str(rule.get("INTERVAL", 1)))
-    day = _DAY_NAMES[start.weekday()]
+    day = DAY_NAMES[start.weekday()]
     if str(rule.get("FREQ")) == "WEEKLY":
         return f"every week on {day}" if count == 1 else f"every {count} weeks on {day}"
     byday = str(rule.get("BYDAY", ""))
@@ -311,13 +319,6 @@ def booking_email(
 
 def _one(booking: Booking, instance: datetime) -> Booking:
     return replace(booking, start=instance, end=instance + booking.duration, recurrence=None)
-
-
-def _zone(name: str | None) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name) if name else None
-    except (ValueError, KeyError, OSError):
-        return None
 
 
 def _closing(method: Method, role: Role, booking: Booking, owner: Owner) -> str:

@@ -26,7 +26,6 @@ from cadence.daemon.core.series import nth_weekday
 
 PRODID = "-//cadence//cadence 1:1 keeper//EN"
 # Spelled out rather than strftime("%a"), which follows the process locale.
-_DAY_NAMES = dates.DAY_NAMES
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                 "September", "October", "November", "December")  # fmt: skip
 _ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "last"}
@@ -73,7 +72,7 @@ def _zone(name: str | None) -> ZoneInfo | None:
 def every(cadence: Cadence, weekday: int, at: str, *, nth: int | None = None) -> str:
     """Given a cadence, a weekday (0=Mon), a time text and for monthly/quarterly
     cadences optionally which weekday of the month, return "every week on Tuesday 10:00"."""
-    name = _DAY_NAMES[weekday]
+    name = dates.DAY_NAMES[weekday]
     if cadence.unit is Unit.WEEK:
         count = "every week" if cadence.count == 1 else f"every {cadence.count} weeks"
         return f"{count} on {name} {at}"
