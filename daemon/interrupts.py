@@ -55,19 +55,14 @@ def install_unraisable_hook() -> None:
     (an HTTP client collected mid-cycle), where Stopping cannot propagate: Python
     would print "Exception ignored ... Traceback" to stderr. The stop stays asked
     for (``stop_requested``), and the service's loop honours it between steps.
-    Every other unraisable error still reaches the hook that was there before.
+    Every other unraisable error is printed by Python's own hook, as before.
     """
-    previous = sys.unraisablehook
-    if getattr(previous, "keeps_stops_quiet", False):
-        return
+    sys.unraisablehook = _quiet_stops
 
-    def hook(unraisable: sys.UnraisableHookArgs) -> None:
-        if isinstance(unraisable.exc_value, Stopping):
-            return
-        previous(unraisable)
 
-    hook.keeps_stops_quiet = True  # type: ignore[attr-defined]
-    sys.unraisablehook = hook
+def _quiet_stops(unraisable: sys.UnraisableHookArgs) -> None:
+    if not isinstance(unraisable.exc_value, Stopping):
+        sys.__unraisablehook__(unraisable)
 
 
 def reset() -> None:
