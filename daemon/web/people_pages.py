@@ -87,24 +87,34 @@ def _warnings(change: PersonChange) -> list[str]:
 def routes(site: Site) -> list[Route]:
     ref = site.backend.person_ref
 
+    def form_page(template: str, session: str, context: dict[str, Any], **values: Any) -> Response:
+        """A page with a person's form: the choices it offers, its token, what was said
+        and found wrong (``context``), in the owner's frame."""
+        context.setdefault("problems", {})
+        context.setdefault("said", "")
+        context.setdefault("warnings", [])
+        return site.page(
+            template,
+            status=context.pop("status", 200),
+            nav="people",
+            kinds=[k.value for k in Kind],
+            weekdays=list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
+            form_token=site.token(site.session_binding(session)),
+            **values,
+            **context,
+            **owner_context(site, session),
+        )
+
     def listing(session: str, **context: Any) -> Callable[[Engine], Response]:
         def render(engine: Engine) -> Response:
             context.setdefault("form", {})
-            context.setdefault("problems", {})
-            context.setdefault("said", "")
-            context.setdefault("warnings", [])
-            return site.page(
+            return form_page(
                 "people.html",
-                status=context.pop("status", 200),
+                session,
+                context,
                 title="People",
-                nav="people",
                 people=[(p, ref(p.email)) for p in engine.people()],
-                kinds=[k.value for k in Kind],
-                weekdays=list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
                 zone=engine.config.owner.timezone,
-                form_token=site.token(site.session_binding(session)),
-                **context,
-                **owner_context(site, session),
             )
 
         return render
@@ -147,22 +157,14 @@ def routes(site: Site) -> list[Route]:
             nonce = engine.store.web.existing_nonce(person.email)
             base = engine.config.web.base_url
             link = base + web_links.agenda_path(site.backend.key, nonce) if base and nonce else None
-            context.setdefault("problems", {})
-            context.setdefault("said", "")
-            context.setdefault("warnings", [])
-            return site.page(
+            return form_page(
                 "person.html",
-                status=context.pop("status", 200),
+                session,
+                context,
                 title=person.name,
-                nav="people",
                 person=person,
                 ref=ref(person.email),
-                kinds=[k.value for k in Kind],
-                weekdays=list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
                 agenda_link=link,
-                form_token=site.token(site.session_binding(session)),
-                **context,
-                **owner_context(site, session),
             )
 
         return render
