@@ -143,9 +143,25 @@ def _run(exchange: Coroutine[None, None, _Fetched]) -> _Fetched:
     loop = asyncio.new_event_loop()
     try:
         return loop.run_until_complete(exchange)
+    except BaseExceptionGroup as group:
+        # anyio connects inside a task group, which wraps what a signal handler raises
+        # there (a stop, Ctrl-C) in a group: the caller must get it as raised.
+        signalled = next(_not_errors(group), None)
+        if signalled is None:
+            raise
+        raise signalled from None
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()  # shuts the executor down without waiting
+
+
+def _not_errors(group: BaseExceptionGroup[BaseException]) -> Iterator[BaseException]:
+    """The exceptions in ``group`` (nested groups opened) that are no Exception."""
+    for member in group.exceptions:
+        if isinstance(member, BaseExceptionGroup):
+            yield from _not_errors(member)
+        elif not isinstance(member, Exception):
+            yield member
 
 
 @dataclass(frozen=True)
